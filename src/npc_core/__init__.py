@@ -1,0 +1,1 @@
+"""npc_core: the domain, ports and use cases of NPC看电影, importable on its own."""
