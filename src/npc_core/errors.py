@@ -91,7 +91,9 @@ class QuotaExceeded(NpcError):
     def __init__(self, limit: int, resets_at: datetime) -> None:
         self.limit = limit
         self.resets_at = resets_at
-        super().__init__(f"daily quota of {limit} AI actions used up until {resets_at:%Y-%m-%dT%H:%M%z}")
+        super().__init__(
+            f"daily quota of {limit} AI actions used up until {resets_at:%Y-%m-%dT%H:%M%z}"
+        )
 
 
 class AuthenticationError(NpcError):

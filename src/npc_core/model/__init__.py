@@ -51,6 +51,7 @@ from npc_core.model.storyboard import (
     renumber,
 )
 from npc_core.model.tasks import Task, TaskStatus, TaskType
+from npc_core.model.trait_profile import TraitProfile
 from npc_core.model.traits import (
     Provenance,
     Resolution,
@@ -58,9 +59,9 @@ from npc_core.model.traits import (
     TraitConflict,
     TraitMerge,
     TraitSuggestion,
+    as_suggestions,
     merge_traits,
 )
-from npc_core.model.trait_profile import TraitProfile
 from npc_core.model.users import (
     SHANGHAI,
     Membership,
@@ -120,6 +121,7 @@ __all__ = [
     "UserWork",
     "VoiceConfig",
     "WorkType",
+    "as_suggestions",
     "audio_key",
     "build_timeline",
     "build_timing",

@@ -13,11 +13,17 @@ from npc_core.errors import DomainValidationError
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
+def camel(name: str) -> str:
+    """The wire spelling of a field: `user_insight` -> `userInsight`."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
 def text(max_len: int, *, allow_empty: bool = False) -> Validator:
     """A string of at most `max_len` characters, not blank unless allowed."""
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        check_text(attribute.name, value, max_len, allow_empty=allow_empty)
+        check_text(camel(attribute.name), value, max_len, allow_empty=allow_empty)
 
     return check
 
@@ -27,7 +33,7 @@ def optional_text(max_len: int) -> Validator:
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None:
-            check_text(attribute.name, value, max_len, allow_empty=True)
+            check_text(camel(attribute.name), value, max_len, allow_empty=True)
 
     return check
 
@@ -47,7 +53,7 @@ def number_in(lo: float, hi: float) -> Validator:
     """A finite number within [lo, hi]."""
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        check_number(attribute.name, value, lo, hi)
+        check_number(camel(attribute.name), value, lo, hi)
 
     return check
 
@@ -57,7 +63,7 @@ def optional_number_in(lo: float, hi: float) -> Validator:
 
     def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None:
-            check_number(attribute.name, value, lo, hi)
+            check_number(camel(attribute.name), value, lo, hi)
 
     return check
 
@@ -76,6 +82,6 @@ def at_most(count: int) -> Validator:
 
     def check(_: object, attribute: attrs.Attribute[Any], value: Sized) -> None:
         if len(value) > count:
-            raise DomainValidationError(attribute.name, f"must have at most {count} items")
+            raise DomainValidationError(camel(attribute.name), f"must have at most {count} items")
 
     return check

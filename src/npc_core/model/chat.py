@@ -27,7 +27,9 @@ class ChatMessage:
     role: Role
     content: str = attrs.field(validator=_checks.text(20_000))
     created_at: datetime
-    emotion: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.SHORT_LABEL))
+    emotion: str | None = attrs.field(
+        default=None, validator=_checks.optional_text(limits.SHORT_LABEL)
+    )
 
 
 @attrs.frozen
@@ -54,8 +56,9 @@ class ChatSession:
         """Record the user's message and the character's reply."""
         _checks.check_text("message", question, limits.CHAT_MESSAGE)
         asked = ChatMessage(self.id, self.message_count + 1, Role.USER, question, now)
-        answered = ChatMessage(self.id, self.message_count + 2, Role.CHARACTER,
-                               reply.strip() or "……", now, emotion)
+        answered = ChatMessage(
+            self.id, self.message_count + 2, Role.CHARACTER, reply.strip() or "……", now, emotion
+        )
         session = attrs.evolve(
             self, message_count=answered.seq, emotion=emotion or self.emotion, updated_at=now
         )

@@ -49,7 +49,11 @@ class CollaborativeSession:
             raise DomainValidationError("sessionId", f"is a {self.session_type} session")
 
     def log(
-        self, action_type: str, contributor: Contributor, data: JsonObject, entry_id: str,
+        self,
+        action_type: str,
+        contributor: Contributor,
+        data: JsonObject,
+        entry_id: str,
         now: datetime,
     ) -> tuple[CollaborativeSession, CollaborationLogEntry]:
         """Append one contribution; entries are numbered from 1 in the order they happen."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
@@ -15,6 +16,7 @@ from npc_core.model.monologue import TimingInfo, estimate_seconds
 from npc_core.model.tasks import TaskStatus
 
 SHARE_TOKEN_MIN_BYTES: Final = 16  # 128 bits: not guessable, not enumerable
+SHARE_TOKEN_MIN_CHARS: Final = 22  # 16 bytes in URL-safe base64
 
 
 @attrs.frozen
@@ -84,7 +86,7 @@ def timeline_for_monologue(
     if panel_count < 1:
         raise DomainValidationError("panels", "must have at least one panel")
     cuts = [round(i * len(text) / panel_count) for i in range(panel_count + 1)]
-    parts = [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+    parts = [text[a:b] for a, b in itertools.pairwise(cuts)]
     weights = [estimate_seconds(p) or 0.1 for p in parts]
     spans = build_timeline(duration_ms, weights, [p.strip() for p in parts])
     starts = [s.text_start for s in timing.segments]
@@ -127,7 +129,7 @@ class Comic:
     view_count: int = 0
 
     def __attrs_post_init__(self) -> None:
-        if len(self.share_token) < 22:  # 16 bytes in URL-safe base64
+        if len(self.share_token) < SHARE_TOKEN_MIN_CHARS:
             raise DomainValidationError("shareToken", "must carry at least 128 random bits")
         check_timeline(self.timeline, self.duration_ms)
         if len(self.panel_keys) != len({s.panel for s in self.timeline}):

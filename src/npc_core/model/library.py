@@ -82,9 +82,7 @@ class DialogueLine:
     character_id: str | None = None
     speaker: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.NAME))
     scene: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.TITLE))
-    start_ms: int | None = attrs.field(
-        default=None, validator=_checks.optional_number_in(0, 10**9)
-    )
+    start_ms: int | None = attrs.field(default=None, validator=_checks.optional_number_in(0, 10**9))
     end_ms: int | None = attrs.field(default=None, validator=_checks.optional_number_in(0, 10**9))
 
     def __attrs_post_init__(self) -> None:

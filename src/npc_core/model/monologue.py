@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -38,7 +39,9 @@ class EmotionMarker:
     position: int = attrs.field(validator=_checks.number_in(0, limits.MONOLOGUE))
     emotion: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
     intensity: float = attrs.field(default=0.5, validator=_checks.number_in(0, 1))
-    length: int | None = attrs.field(default=None, validator=_checks.optional_number_in(1, limits.MONOLOGUE))
+    length: int | None = attrs.field(
+        default=None, validator=_checks.optional_number_in(1, limits.MONOLOGUE)
+    )
 
     @property
     def end(self) -> int | None:
@@ -46,7 +49,9 @@ class EmotionMarker:
         return None if self.length is None else self.position + self.length
 
 
-def check_markers(markers: Sequence[EmotionMarker], text_length: int, field: str = "emotionMarkers") -> None:
+def check_markers(
+    markers: Sequence[EmotionMarker], text_length: int, field: str = "emotionMarkers"
+) -> None:
     """Markers are inside the text, sorted by position, and do not overlap."""
     if len(markers) > limits.EMOTION_MARKERS:
         raise DomainValidationError(field, f"must have at most {limits.EMOTION_MARKERS} items")
@@ -85,7 +90,11 @@ def estimate_seconds(text: str, speed: float = 1.0) -> float:
     cjk = sum(1 for c in text if _is_cjk(c))
     words = len(_LATIN_WORD.findall(text))
     pauses = len(_SENTENCE_END.findall(text))
-    raw = cjk / CJK_CHARS_PER_SECOND + words / LATIN_WORDS_PER_SECOND + pauses * SENTENCE_PAUSE_SECONDS
+    raw = (
+        cjk / CJK_CHARS_PER_SECOND
+        + words / LATIN_WORDS_PER_SECOND
+        + pauses * SENTENCE_PAUSE_SECONDS
+    )
     return raw / speed
 
 
@@ -113,14 +122,19 @@ class TimingInfo:
 def build_timing(text: str, markers: Sequence[EmotionMarker], speed: float = 1.0) -> TimingInfo:
     """Timing of `text`: one segment per marker span (and one before the first marker)."""
     check_markers(markers, len(text))
-    cuts = sorted({0, *(m.position for m in markers), *(m.end for m in markers if m.end)} | {len(text)})
+    cuts = sorted(
+        {0, *(m.position for m in markers), *(m.end for m in markers if m.end)} | {len(text)}
+    )
     emotions = {m.position: m.emotion for m in markers}
     segments: list[TimedSegment] = []
     clock = 0.0
-    for start, end in zip(cuts, cuts[1:], strict=False):
+    for start, end in itertools.pairwise(cuts):
         seconds = estimate_seconds(text[start:end], speed)
-        segments.append(TimedSegment(start, end, round(clock, 3), round(clock + seconds, 3),
-                                     emotions.get(start)))
+        segments.append(
+            TimedSegment(
+                start, end, round(clock, 3), round(clock + seconds, 3), emotions.get(start)
+            )
+        )
         clock += seconds
     return TimingInfo(
         total_seconds=round(clock, 3),

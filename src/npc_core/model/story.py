@@ -22,7 +22,9 @@ class StoryNode:
     id: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
     order: int = attrs.field(validator=_checks.number_in(1, limits.STORY_NODES))
     title: str = attrs.field(validator=_checks.text(limits.TITLE))
-    content: str = attrs.field(default="", validator=_checks.text(limits.DESCRIPTION, allow_empty=True))
+    content: str = attrs.field(
+        default="", validator=_checks.text(limits.DESCRIPTION, allow_empty=True)
+    )
     character_ids: tuple[str, ...] = attrs.field(default=(), converter=_ids)
 
 
@@ -33,7 +35,9 @@ class Relationship:
     source: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
     target: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
     kind: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
-    description: str = attrs.field(default="", validator=_checks.text(limits.INSIGHT, allow_empty=True))
+    description: str = attrs.field(
+        default="", validator=_checks.text(limits.INSIGHT, allow_empty=True)
+    )
 
 
 def validate_graph(
@@ -53,20 +57,7 @@ def validate_graph(
         raise DomainValidationError(
             relationships_field, f"must have at most {limits.STORY_RELATIONSHIPS} items"
         )
-    seen_ids: set[str] = set()
-    seen_orders: set[int] = set()
-    for index, node in enumerate(nodes):
-        if node.id in seen_ids:
-            raise DomainValidationError(f"{nodes_field}[{index}].id", "duplicates another node")
-        if node.order in seen_orders:
-            raise DomainValidationError(f"{nodes_field}[{index}].order", "duplicates another node")
-        for cid in node.character_ids:
-            if cid not in character_ids:
-                raise DomainValidationError(
-                    f"{nodes_field}[{index}].characterIds", f"{cid!r} is not a character of the film"
-                )
-        seen_ids.add(node.id)
-        seen_orders.add(node.order)
+    seen_ids = _check_nodes(nodes, character_ids, nodes_field)
     ends = seen_ids | set(character_ids)
     for index, rel in enumerate(relationships):
         for end in ("source", "target"):
@@ -75,6 +66,26 @@ def validate_graph(
                     f"{relationships_field}[{index}].{end}",
                     "must name a story node or a character of the film",
                 )
+
+
+def _check_nodes(
+    nodes: Sequence[StoryNode], character_ids: Collection[str], field: str
+) -> set[str]:
+    seen_ids: set[str] = set()
+    seen_orders: set[int] = set()
+    for index, node in enumerate(nodes):
+        if node.id in seen_ids:
+            raise DomainValidationError(f"{field}[{index}].id", "duplicates another node")
+        if node.order in seen_orders:
+            raise DomainValidationError(f"{field}[{index}].order", "duplicates another node")
+        unknown = [c for c in node.character_ids if c not in character_ids]
+        if unknown:
+            raise DomainValidationError(
+                f"{field}[{index}].characterIds", f"{unknown[0]!r} is not a character of the film"
+            )
+        seen_ids.add(node.id)
+        seen_orders.add(node.order)
+    return seen_ids
 
 
 @attrs.frozen
@@ -89,7 +100,9 @@ class Story:
     created_at: datetime
     updated_at: datetime
     character_id: str | None = None
-    monologue: str = attrs.field(default="", validator=_checks.text(limits.MONOLOGUE, allow_empty=True))
+    monologue: str = attrs.field(
+        default="", validator=_checks.text(limits.MONOLOGUE, allow_empty=True)
+    )
     enhanced_monologue: str = ""
     suggestions: tuple[str, ...] = ()
     logic_issues: tuple[str, ...] = ()

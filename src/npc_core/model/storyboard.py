@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
@@ -39,7 +38,9 @@ class Frame:
     scene_description: str = attrs.field(
         default="", validator=_checks.text(limits.FRAME_FIELD, allow_empty=True)
     )
-    dialogue: str = attrs.field(default="", validator=_checks.text(limits.FRAME_FIELD, allow_empty=True))
+    dialogue: str = attrs.field(
+        default="", validator=_checks.text(limits.FRAME_FIELD, allow_empty=True)
+    )
     camera: str = attrs.field(default="", validator=_checks.text(limits.TITLE, allow_empty=True))
     visual_effects: tuple[str, ...] = attrs.field(
         default=(), converter=_effects, validator=_checks.at_most(limits.VISUAL_EFFECTS)

@@ -83,8 +83,13 @@ class Task:
         if self.status is not TaskStatus.PROCESSING:
             raise InvalidTransition(f"task {self.id} is {self.status}; start it first")
         return attrs.evolve(
-            self, status=TaskStatus.COMPLETED, progress=100, result=result, error_message=None,
-            completed_at=now, updated_at=now,
+            self,
+            status=TaskStatus.COMPLETED,
+            progress=100,
+            result=result,
+            error_message=None,
+            completed_at=now,
+            updated_at=now,
         )
 
     def fail(self, message: str, now: datetime, *, retryable: bool) -> Task:
@@ -92,8 +97,11 @@ class Task:
         self._live("fail")
         if retryable and self.retry_count < self.max_retries:
             return attrs.evolve(
-                self, status=TaskStatus.PENDING, retry_count=self.retry_count + 1,
-                error_message=message, updated_at=now,
+                self,
+                status=TaskStatus.PENDING,
+                retry_count=self.retry_count + 1,
+                error_message=message,
+                updated_at=now,
             )
         return attrs.evolve(
             self, status=TaskStatus.FAILED, error_message=message, completed_at=now, updated_at=now

@@ -7,16 +7,19 @@ from datetime import datetime
 
 import attrs
 
+from npc_core.model import limits
 from npc_core.model.traits import TraitMerge, TraitSuggestion, merge_traits
 
 
-def _union(old: Sequence[TraitSuggestion], new: Sequence[TraitSuggestion]) -> tuple[TraitSuggestion, ...]:
+def _union(
+    old: Sequence[TraitSuggestion], new: Sequence[TraitSuggestion]
+) -> tuple[TraitSuggestion, ...]:
     out, seen = list(old), {s.key for s in old}
     for suggestion in new:
         if suggestion.key not in seen:
             seen.add(suggestion.key)
             out.append(suggestion)
-    return tuple(out)
+    return tuple(out[: limits.TRAITS_PER_SIDE])
 
 
 @attrs.frozen
@@ -36,12 +39,25 @@ class TraitProfile:
 
     @classmethod
     def start(
-        cls, profile_id: str, user_id: str, character_id: str,
-        user_traits: Sequence[TraitSuggestion], ai: Sequence[TraitSuggestion], now: datetime,
+        cls,
+        profile_id: str,
+        user_id: str,
+        character_id: str,
+        user_traits: Sequence[TraitSuggestion],
+        ai: Sequence[TraitSuggestion],
+        now: datetime,
     ) -> TraitProfile:
         """A new profile from the user's first traits and the AI's suggestions."""
-        return cls(profile_id, user_id, character_id, tuple(user_traits), _union((), ai),
-                   merge_traits(user_traits, ai), now, now)
+        return cls(
+            profile_id,
+            user_id,
+            character_id,
+            tuple(user_traits),
+            _union((), ai),
+            merge_traits(user_traits, ai),
+            now,
+            now,
+        )
 
     def revise(
         self, user_traits: Sequence[TraitSuggestion], ai: Sequence[TraitSuggestion], now: datetime
@@ -49,6 +65,9 @@ class TraitProfile:
         """The user restates their traits; new AI suggestions join the earlier ones."""
         suggestions = _union(self.ai_suggestions, ai)
         return attrs.evolve(
-            self, user_traits=tuple(user_traits), ai_suggestions=suggestions,
-            merged=merge_traits(user_traits, suggestions), updated_at=now,
+            self,
+            user_traits=tuple(user_traits),
+            ai_suggestions=suggestions,
+            merged=merge_traits(user_traits, suggestions),
+            updated_at=now,
         )

@@ -91,7 +91,10 @@ class TraitMerge:
         return tuple(t.name for t in self.traits)
 
 
-def _as_suggestions(field: str, values: Sequence[str | TraitSuggestion]) -> list[TraitSuggestion]:
+def as_suggestions(
+    field: str, values: Sequence[str | TraitSuggestion]
+) -> tuple[TraitSuggestion, ...]:
+    """Validate one side's traits, naming the bad item (`userTraits[2]`)."""
     if len(values) > limits.TRAITS_PER_SIDE:
         raise DomainValidationError(field, f"must have at most {limits.TRAITS_PER_SIDE} items")
     out: list[TraitSuggestion] = []
@@ -100,7 +103,7 @@ def _as_suggestions(field: str, values: Sequence[str | TraitSuggestion]) -> list
             out.append(value if isinstance(value, TraitSuggestion) else TraitSuggestion(value))
         except DomainValidationError as error:
             raise DomainValidationError(f"{field}[{index}]", error.issues[0].reason) from None
-    return out
+    return tuple(out)
 
 
 def _combine(old: Trait, new: TraitSuggestion, provenance: Provenance) -> Trait:
@@ -113,7 +116,7 @@ def _combine(old: Trait, new: TraitSuggestion, provenance: Provenance) -> Trait:
     )
 
 
-def _dedupe(suggestions: list[TraitSuggestion], provenance: Provenance) -> dict[str, Trait]:
+def _dedupe(suggestions: Sequence[TraitSuggestion], provenance: Provenance) -> dict[str, Trait]:
     merged: dict[str, Trait] = {}
     for s in suggestions:
         if s.key in merged:
@@ -140,14 +143,17 @@ def merge_traits(
     appearance, so merging the same suggestions again changes nothing.
     """
     lexicon = lexicon or default_lexicon()
-    mine = _dedupe(_as_suggestions("userTraits", user), Provenance.USER)
-    theirs = _dedupe(_as_suggestions("aiSuggestions", ai), Provenance.AI)
+    mine = _dedupe(as_suggestions("userTraits", user), Provenance.USER)
+    theirs = _dedupe(as_suggestions("aiSuggestions", ai), Provenance.AI)
     conflicts: list[TraitConflict] = []
     result = dict(mine)
     for key, trait in theirs.items():
         if key in result:
-            result[key] = _combine(result[key], TraitSuggestion(trait.name, trait.evidence,
-                                                               trait.confidence), Provenance.BOTH)
+            result[key] = _combine(
+                result[key],
+                TraitSuggestion(trait.name, trait.evidence, trait.confidence),
+                Provenance.BOTH,
+            )
     user_traits = list(mine.values())
     for index, a in enumerate(user_traits):
         conflicts.extend(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
 import attrs
@@ -41,7 +41,7 @@ def quota_day(now: datetime) -> date:
 def next_quota_reset(now: datetime) -> datetime:
     """The next local midnight after `now` (UTC), when the daily quota refills."""
     tomorrow = quota_day(now) + timedelta(days=1)
-    return datetime.combine(tomorrow, time(0), SHANGHAI).astimezone(timezone.utc)
+    return datetime.combine(tomorrow, time(0), SHANGHAI).astimezone(UTC)
 
 
 @attrs.frozen

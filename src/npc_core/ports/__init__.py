@@ -3,9 +3,9 @@
 from npc_core.ports.infrastructure import (
     Cache,
     Clock,
-    IdGenerator,
     Identity,
     IdentityProvider,
+    IdGenerator,
     IssuedToken,
     Lane,
     ObjectStorage,

@@ -22,11 +22,14 @@ class ObjectStorage(Protocol):
     async def put(self, key: str, data: bytes, content_type: str) -> StoredObject: ...
     async def get(self, key: str) -> bytes:
         """The file's bytes; `NotFound` when there is none."""
+
     async def delete(self, key: str) -> None:
         """Remove the file; a missing key is not an error."""
+
     async def exists(self, key: str) -> bool: ...
     async def url(self, key: str, expires_in: int = 3600) -> str:
         """A URL a client may fetch the file from for `expires_in` seconds."""
+
     async def ping(self) -> None:
         """Raise when the storage cannot be used."""
 
@@ -90,5 +93,6 @@ class Clock(Protocol):
 class IdGenerator(Protocol):
     def new_id(self) -> str:
         """A fresh UUID string (36 characters)."""
+
     def new_token(self, nbytes: int = 16) -> str:
         """A URL-safe random token carrying `nbytes` random bytes."""

@@ -51,6 +51,7 @@ class MovieRepository(Protocol):
     async def get(self, movie_id: str) -> Movie | None: ...
     async def search(self, keyword: str, page: PageRequest) -> Page[Movie]:
         """Films matching `keyword`, ranked as `npc_core.model.library.match_rank` says."""
+
     async def recommended(self, page: PageRequest) -> Page[Movie]: ...
     async def add(self, movie: Movie) -> None: ...
 
@@ -59,6 +60,7 @@ class CharacterRepository(Protocol):
     async def get(self, character_id: str) -> Character | None: ...
     async def list_for_movie(self, movie_id: str) -> Sequence[Character]:
         """The film's characters, most important first."""
+
     async def add(self, character: Character) -> None: ...
 
 
@@ -67,14 +69,18 @@ class DialogueRepository(Protocol):
         self, movie_id: str, page: PageRequest, character_id: str | None = None
     ) -> Page[DialogueLine]:
         """The film's lines in film order, optionally one character's only."""
+
     async def for_character(self, character_id: str, limit: int) -> Sequence[DialogueLine]:
         """The character's first `limit` lines in film order."""
+
     async def add_many(self, lines: Sequence[DialogueLine]) -> None: ...
 
 
 class DialogueAnalysisRepository(Protocol):
     async def add(self, analysis: DialogueAnalysis) -> None: ...
-    async def for_character(self, user_id: str, character_id: str) -> Sequence[DialogueAnalysis]: ...
+    async def for_character(
+        self, user_id: str, character_id: str
+    ) -> Sequence[DialogueAnalysis]: ...
 
 
 class TraitProfileRepository(Protocol):
@@ -87,9 +93,13 @@ class CollaborationRepository(Protocol):
     async def get(self, session_id: str, user_id: str) -> CollaborativeSession | None: ...
     async def exists(self, session_id: str) -> bool:
         """Whether any user has a session with this id (ids are global)."""
+
     async def add(self, session: CollaborativeSession) -> None: ...
-    async def save(self, session: CollaborativeSession, entries: Sequence[CollaborationLogEntry]) -> None:
+    async def save(
+        self, session: CollaborativeSession, entries: Sequence[CollaborationLogEntry]
+    ) -> None:
         """Store the session and append its new log entries."""
+
     async def log(self, session_id: str) -> Sequence[CollaborationLogEntry]:
         """The session's entries in order."""
 
@@ -100,6 +110,7 @@ class ChatRepository(Protocol):
     async def add(self, session: ChatSession) -> None: ...
     async def save(self, session: ChatSession, messages: Sequence[ChatMessage]) -> None:
         """Store the session and append its new messages."""
+
     async def messages(self, session_id: str, limit: int | None = None) -> Sequence[ChatMessage]:
         """The session's messages in order; the last `limit` ones when given."""
 
@@ -108,6 +119,7 @@ class WorkRepository(Protocol):
     async def get(self, work_id: str, user_id: str) -> UserWork | None: ...
     async def list_for_user(self, user_id: str, page: PageRequest) -> Page[UserWork]:
         """The user's works, newest first."""
+
     async def add(self, work: UserWork) -> None: ...
     async def update(self, work: UserWork) -> None: ...
     async def delete(self, work_id: str, user_id: str) -> bool: ...
@@ -147,6 +159,7 @@ class ComicRepository(Protocol):
 class TaskRepository(Protocol):
     async def get(self, task_id: str) -> Task | None:
         """Any task by id: for the worker, which acts for every user."""
+
     async def get_owned(self, task_id: str, user_id: str) -> Task | None: ...
     async def add(self, task: Task) -> None: ...
     async def save(self, task: Task) -> None: ...
@@ -175,7 +188,10 @@ class UnitOfWork(Protocol):
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None: ...
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...
@@ -189,6 +205,8 @@ class QuotaLedger(Protocol):
 
     async def try_reserve(self, user_id: str, day: date, limit: int) -> bool:
         """Take one action of today's quota if fewer than `limit` are taken."""
+
     async def release(self, user_id: str, day: date) -> None:
         """Give back one action (the AI call failed)."""
+
     async def used(self, user_id: str, day: date) -> int: ...

@@ -1,0 +1,220 @@
+"""Character analysis, dialogue discussion and dialogue analysis with the AI."""
+
+from __future__ import annotations
+
+import attrs
+
+from npc_core.errors import DomainValidationError
+from npc_core.model import (
+    CharacterAnalysis,
+    Contributor,
+    DialogueAnalysis,
+    JsonObject,
+    SessionType,
+    TraitSuggestion,
+    _checks,
+    limits,
+)
+from npc_core.ports import CharacterAnalysisInput, DialogueDiscussionInput, UnitOfWork
+from npc_core.services.deps import Deps
+from npc_core.services.library import require_character, require_movie
+from npc_core.services.profiles import character_profile
+from npc_core.services.quota import ai_action
+from npc_core.services.sessions import open_session, record
+from npc_core.services.users import load_user
+
+
+def _lines(values: object) -> tuple[str, ...]:
+    if not isinstance(values, list | tuple):
+        raise DomainValidationError("dialogues", "must be a list of strings")
+    if len(values) > limits.DIALOGUES_PER_ANALYSIS:
+        raise DomainValidationError(
+            "dialogues", f"must have at most {limits.DIALOGUES_PER_ANALYSIS} items"
+        )
+    for index, line in enumerate(values):
+        _checks.check_text(f"dialogues[{index}]", line, limits.DIALOGUE_LINE)
+    return tuple(values)
+
+
+@attrs.frozen
+class AnalyzeCharacter:
+    user_id: str
+    movie_id: str
+    character_id: str
+    dialogues: tuple[str, ...] = attrs.field(default=(), converter=_lines)
+    user_context: JsonObject = attrs.field(factory=dict)
+
+
+@attrs.frozen
+class CharacterAnalysisResult:
+    workflow_run_id: str
+    analysis: CharacterAnalysis
+    traits: tuple[TraitSuggestion, ...]
+    status: str = "succeeded"
+
+
+async def analyze_character(deps: Deps, command: AnalyzeCharacter) -> CharacterAnalysisResult:
+    """The AI's reading of a character from its lines (the client's, else the library's)."""
+    user = await load_user(deps, command.user_id)
+    async with deps.uow() as uow:
+        data = await analysis_input(
+            deps,
+            uow,
+            command.movie_id,
+            command.character_id,
+            command.dialogues,
+            command.user_context,
+        )
+    async with ai_action(deps, user):
+        output = await deps.workflows.analyze_character(user.id, data)
+        async with deps.uow() as uow:
+            await uow.users.record_usage(user.id)
+            await uow.commit()
+    return CharacterAnalysisResult(output.run_id, output.analysis, output.traits)
+
+
+async def analysis_input(
+    deps: Deps,
+    uow: UnitOfWork,
+    movie_id: str,
+    character_id: str,
+    dialogues: tuple[str, ...],
+    user_context: JsonObject,
+) -> CharacterAnalysisInput:
+    """What the analysis workflow gets: the film, the character and its lines."""
+    movie = await require_movie(uow, movie_id)
+    character = await require_character(uow, character_id, movie_id=movie_id)
+    if not dialogues:
+        lines = await uow.dialogues.for_character(character_id, deps.settings.analysis_line_limit)
+        dialogues = tuple(line.content for line in lines)
+    return CharacterAnalysisInput(
+        movie.title, character.name, character.description, dialogues, user_context
+    )
+
+
+@attrs.frozen
+class DiscussDialogue:
+    user_id: str
+    character_id: str
+    session_id: str
+    dialogue: str = attrs.field(validator=_checks.text(limits.DIALOGUE_LINE))
+    user_insight: str = attrs.field(validator=_checks.text(limits.INSIGHT))
+
+
+@attrs.frozen
+class DiscussionResult:
+    workflow_run_id: str
+    session_id: str
+    ai_response: str
+    insights: tuple[str, ...]
+    personality_tags: tuple[str, ...]
+    status: str = "succeeded"
+
+
+async def discuss_dialogue(deps: Deps, command: DiscussDialogue) -> DiscussionResult:
+    """One turn of a discussion about a line; the session's earlier turns go along."""
+    user = await load_user(deps, command.user_id)
+    async with deps.uow() as uow:
+        character = await require_character(uow, command.character_id)
+        session = await open_session(
+            deps, uow, user.id, command.session_id, character.id, SessionType.DIALOGUE_DISCUSSION
+        )
+        history = tuple(entry.data for entry in await uow.collaborations.log(session.id))
+        profile = await character_profile(uow, user.id, character)
+    data = DialogueDiscussionInput(
+        character.name, profile, command.dialogue, command.user_insight, history
+    )
+    async with ai_action(deps, user):
+        output = await deps.workflows.discuss_dialogue(user.id, data)
+        async with deps.uow() as uow:
+            session = await open_session(
+                deps,
+                uow,
+                user.id,
+                command.session_id,
+                character.id,
+                SessionType.DIALOGUE_DISCUSSION,
+            )
+            await record(
+                deps,
+                uow,
+                session,
+                [
+                    (
+                        "insight",
+                        Contributor.USER,
+                        {
+                            "role": "user",
+                            "dialogue": command.dialogue,
+                            "content": command.user_insight,
+                        },
+                    ),
+                    (
+                        "response",
+                        Contributor.AI,
+                        {
+                            "role": "ai",
+                            "content": output.ai_response,
+                            "insights": list(output.insights),
+                        },
+                    ),
+                ],
+            )
+            await uow.users.record_usage(user.id)
+            await uow.commit()
+    return DiscussionResult(
+        output.run_id, session.id, output.ai_response, output.insights, output.personality_tags
+    )
+
+
+@attrs.frozen
+class AnalyzeDialogue:
+    user_id: str
+    movie_id: str
+    character_id: str
+    dialogue: str = attrs.field(validator=_checks.text(limits.DIALOGUE_LINE))
+    user_insight: str = attrs.field(
+        default="", validator=_checks.text(limits.INSIGHT, allow_empty=True)
+    )
+
+
+@attrs.frozen
+class DialogueAnalysisResult:
+    analysis: DialogueAnalysis
+    collaborative_insights: JsonObject
+
+
+async def analyze_dialogue(deps: Deps, command: AnalyzeDialogue) -> DialogueAnalysisResult:
+    """The AI's analysis of one line with the user's insight, kept private to the user."""
+    user = await load_user(deps, command.user_id)
+    async with deps.uow() as uow:
+        await require_movie(uow, command.movie_id)
+        character = await require_character(uow, command.character_id, movie_id=command.movie_id)
+        profile = await character_profile(uow, user.id, character)
+    data = DialogueDiscussionInput(
+        character.name, profile, command.dialogue, command.user_insight, ()
+    )
+    async with ai_action(deps, user):
+        output = await deps.workflows.discuss_dialogue(user.id, data)
+        analysis = DialogueAnalysis(
+            id=deps.ids.new_id(),
+            user_id=user.id,
+            movie_id=command.movie_id,
+            character_id=character.id,
+            dialogue=command.dialogue,
+            user_insight=command.user_insight,
+            ai_analysis=output.ai_response,
+            created_at=deps.clock.now(),
+            personality_tags=output.personality_tags,
+            insights=output.insights,
+        )
+        async with deps.uow() as uow:
+            await uow.dialogue_analyses.add(analysis)
+            await uow.users.record_usage(user.id)
+            await uow.commit()
+    insights: JsonObject = {
+        "userInsight": command.user_insight,
+        "aiInsights": list(output.insights),
+        "sharedTags": [t for t in output.personality_tags if t in command.user_insight],
+    }
+    return DialogueAnalysisResult(analysis, insights)

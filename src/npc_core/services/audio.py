@@ -1,0 +1,129 @@
+"""Speaking a monologue in the character's voice (task-backed)."""
+
+from __future__ import annotations
+
+import attrs
+
+from npc_core.errors import NotFound, UpstreamBadOutput
+from npc_core.model import (
+    AudioFile,
+    JsonObject,
+    Monologue,
+    Task,
+    TaskType,
+    VoiceConfig,
+    audio_key,
+    estimate_seconds,
+)
+from npc_core.ports import UnitOfWork, VoiceInput, Workflow
+from npc_core.services.deps import Deps
+from npc_core.services.presenters import audio_json
+from npc_core.services.tasks import current_task, finish, report_progress, submit
+from npc_core.services.users import load_user
+
+MAX_AUDIO_BYTES = 50 * 1024 * 1024
+
+
+@attrs.frozen
+class StartVoice:
+    user_id: str
+    monologue_id: str
+    voice: VoiceConfig = VoiceConfig()
+    character: JsonObject = attrs.field(factory=dict)
+
+
+async def start_voice(deps: Deps, command: StartVoice) -> Task:
+    """Check the monologue, then queue the synthesis."""
+    user = await load_user(deps, command.user_id)
+    async with deps.uow() as uow:
+        await require_monologue(uow, user.id, command.monologue_id)
+    payload: JsonObject = {
+        "audioId": deps.ids.new_id(),
+        "monologueId": command.monologue_id,
+        "voice": {
+            "voice": command.voice.voice,
+            "speed": command.voice.speed,
+            "pitch": command.voice.pitch,
+        },
+        "character": command.character,
+    }
+    return await submit(deps, user, TaskType.AUDIO_SYNTHESIS, payload)
+
+
+async def require_monologue(uow: UnitOfWork, user_id: str, monologue_id: str) -> Monologue:
+    """The user's monologue, or `NotFound`."""
+    monologue = await uow.monologues.get(monologue_id, user_id)
+    if monologue is None:
+        raise NotFound("monologue", monologue_id)
+    return monologue
+
+
+def _voice(raw: object) -> VoiceConfig:
+    v = raw if isinstance(raw, dict) else {}
+    return VoiceConfig(
+        str(v.get("voice", "default")), float(v.get("speed", 1.0)), float(v.get("pitch", 1.0))
+    )
+
+
+async def handle_voice(deps: Deps, task: Task) -> Task:
+    """Synthesize, store the file under a key derived from the task, record the audio."""
+    p = task.payload
+    async with deps.uow() as uow:
+        monologue = await require_monologue(uow, task.user_id, str(p["monologueId"]))
+    voice = _voice(p.get("voice"))
+    character = p.get("character")
+    output = await deps.workflows.synthesize_voice(
+        task.user_id,
+        VoiceInput(monologue.text, voice, character if isinstance(character, dict) else {}),
+    )
+    await report_progress(deps, task, 60)
+    audio_bytes = output.audio.data
+    if not audio_bytes or len(audio_bytes) > MAX_AUDIO_BYTES:
+        raise UpstreamBadOutput(Workflow.VOICE_SYNTHESIS.value, "audio", "empty or too large")
+    if not output.audio.content_type.startswith("audio/"):
+        raise UpstreamBadOutput(
+            Workflow.VOICE_SYNTHESIS.value,
+            "audio",
+            f"content type {output.audio.content_type!r} is not audio",
+        )
+    key = audio_key(monologue.id, task.id)
+    stored = await deps.storage.put(key, audio_bytes, output.audio.content_type)
+    # A workflow that does not say how long the audio is gets the text's estimate at
+    # the chosen speed, so the comic timeline still covers the whole recording.
+    duration = output.duration_seconds or max(estimate_seconds(monologue.text, voice.speed), 0.1)
+    audio = AudioFile(
+        id=str(p["audioId"]),
+        user_id=task.user_id,
+        monologue_id=monologue.id,
+        storage_key=key,
+        duration_seconds=round(duration, 3),
+        size_bytes=stored.size,
+        voice=voice,
+        created_at=deps.clock.now(),
+        workflow_run_id=output.run_id,
+    )
+    url = await deps.storage.url(key, deps.settings.file_url_ttl_seconds)
+    async with deps.uow() as uow:
+        done = await finish(uow, deps, task, audio_json(audio, url))
+        if done is None:
+            return await current_task(deps, task)
+        await uow.audio.add(audio)
+        await uow.commit()
+    return done
+
+
+@attrs.frozen
+class AudioView:
+    audio: AudioFile
+    url: str
+
+
+async def get_audio(deps: Deps, user_id: str, audio_id: str) -> AudioView:
+    """One of the user's recordings, with a fresh URL to fetch it."""
+    async with deps.uow() as uow:
+        audio = await uow.audio.get(audio_id, user_id)
+    if audio is None:
+        raise NotFound("audio", audio_id)
+    return AudioView(
+        audio, await deps.storage.url(audio.storage_key, deps.settings.file_url_ttl_seconds)
+    )

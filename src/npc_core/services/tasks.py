@@ -1,0 +1,132 @@
+"""Task-backed work: submit a task, poll it, and run it by id (what a worker calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+
+from npc_core.errors import NotFound, NpcError, UpstreamError
+from npc_core.model import JsonObject, Membership, Task, TaskStatus, TaskType, User, quota_day
+from npc_core.ports import Lane, UnitOfWork
+from npc_core.services.deps import Deps
+from npc_core.services.quota import release, reserve
+
+Handler = Callable[[Deps, Task], Awaitable[Task]]
+
+
+def lane_for(user: User) -> Lane:
+    """Premium members' work runs on its own queue."""
+    return Lane.PREMIUM if user.membership is Membership.PREMIUM else Lane.FREE
+
+
+async def submit(
+    deps: Deps, user: User, task_type: TaskType, payload: JsonObject, priority: int = 5
+) -> Task:
+    """Take one AI action of the quota, store a pending task and enqueue its id.
+
+    The quota day and lane travel in the payload, so a task that fails hours later
+    gives the action back to the right day and a retry goes to the right queue.
+    """
+    await reserve(deps, user)
+    now = deps.clock.now()
+    lane = lane_for(user)
+    task = Task(
+        id=deps.ids.new_id(),
+        user_id=user.id,
+        task_type=task_type,
+        payload={**payload, "quotaDay": quota_day(now).isoformat(), "lane": lane.value},
+        created_at=now,
+        updated_at=now,
+        priority=priority,
+        max_retries=deps.settings.task_max_retries,
+    )
+    try:
+        async with deps.uow() as uow:
+            await uow.tasks.add(task)
+            await uow.commit()
+    except BaseException:
+        await release(deps, user.id)
+        raise
+    await deps.queue.enqueue(task.id, lane, task.priority)
+    return task
+
+
+async def get_task(deps: Deps, user_id: str, task_id: str) -> Task:
+    """The user's task as it stands now."""
+    async with deps.uow() as uow:
+        task = await uow.tasks.get_owned(task_id, user_id)
+    if task is None:
+        raise NotFound("task", task_id)
+    return task
+
+
+async def report_progress(deps: Deps, task: Task, progress: int) -> Task:
+    """Checkpoint progress on the task row, which is what clients poll."""
+    async with deps.uow() as uow:
+        current = await uow.tasks.get(task.id)
+        if current is None or current.status is not TaskStatus.PROCESSING:
+            return task
+        advanced = current.advance(progress, deps.clock.now())
+        await uow.tasks.save(advanced)
+        await uow.commit()
+    return advanced
+
+
+async def finish(uow: UnitOfWork, deps: Deps, task: Task, result: JsonObject) -> Task | None:
+    """Complete the task and charge usage in the caller's transaction.
+
+    Returns None when the task already ended (a duplicate delivery got there first);
+    the caller then writes nothing.
+    """
+    current = await uow.tasks.get(task.id)
+    if current is None or current.status.terminal:
+        return None
+    done = current.complete(result, deps.clock.now())
+    await uow.tasks.save(done)
+    await uow.users.record_usage(task.user_id)
+    return done
+
+
+async def current_task(deps: Deps, task: Task) -> Task:
+    """The task as stored now (after a duplicate delivery finished it first)."""
+    async with deps.uow() as uow:
+        return await uow.tasks.get(task.id) or task
+
+
+async def run_task(deps: Deps, task_id: str, handlers: Mapping[TaskType, Handler]) -> Task | None:
+    """Run a task by id: reload it, skip it if finished, else start, handle, and record the end.
+
+    Safe to call twice for the same id. A retryable upstream error sends the task back
+    to the queue while retries remain; anything else fails it at once, and a failed
+    task gives its quota back.
+    """
+    async with deps.uow() as uow:
+        task = await uow.tasks.get(task_id)
+        if task is None or task.status.terminal:
+            return task
+        task = task.start(deps.clock.now())
+        await uow.tasks.save(task)
+        await uow.commit()
+    try:
+        return await handlers[task.task_type](deps, task)
+    except NpcError as error:
+        retryable = isinstance(error, UpstreamError) and error.retryable
+        return await _fail(deps, task, str(error), retryable=retryable)
+    except Exception:
+        await _fail(deps, task, "internal error", retryable=False)
+        raise
+
+
+async def _fail(deps: Deps, task: Task, message: str, *, retryable: bool) -> Task:
+    async with deps.uow() as uow:
+        current = await uow.tasks.get(task.id)
+        if current is None or current.status.terminal:
+            return current or task
+        failed = current.fail(message, deps.clock.now(), retryable=retryable)
+        await uow.tasks.save(failed)
+        await uow.commit()
+    if failed.status is TaskStatus.FAILED:
+        await release(deps, failed.user_id, str(failed.payload.get("quotaDay") or "") or None)
+    else:
+        lane = Lane(str(failed.payload.get("lane", Lane.FREE.value)))
+        await deps.queue.enqueue(failed.id, lane, failed.priority)
+    return failed

@@ -1,0 +1,36 @@
+"""The abstract fixture every repository contract runs on, and a seeding helper."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from npc_core.ports import UnitOfWork, UnitOfWorkFactory
+
+
+class UnitOfWorkFixture:
+    """Declares `uow_factory`, which subclasses bind to the adapter under test.
+
+    It is a zero-argument callable making units of work over one store that is empty
+    when the test starts; an async fixture is fine.
+    """
+
+    @pytest.fixture
+    def uow_factory(self) -> UnitOfWorkFactory:
+        raise NotImplementedError("bind uow_factory to the adapter under test")
+
+
+async def given(
+    uow_factory: UnitOfWorkFactory, fill: Callable[[UnitOfWork], Awaitable[object]]
+) -> None:
+    """Run `fill` in a unit of work and commit it: the state a test starts from."""
+    async with uow_factory() as uow:
+        await fill(uow)
+        await uow.commit()
+
+
+async def write_then_commit(uow: UnitOfWork, write: Awaitable[object]) -> None:
+    """Await `write`, then commit: an adapter may detect a conflict at either step."""
+    await write
+    await uow.commit()
