@@ -30,9 +30,7 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Unit, property and state-machine tests on in-memory adapters (no network)."""
     session.install("-e", ".[test]")
-    session.run(
-        "pytest", "tests/unit", "--hypothesis-profile=ci", *session.posargs
-    )
+    session.run("pytest", "tests/unit", "--hypothesis-profile=ci", *session.posargs)
 
 
 @nox.session(python=PYTHON)

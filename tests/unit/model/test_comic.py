@@ -25,9 +25,7 @@ from npc_core.model import (
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TOKEN = "a" * 22
 
-weights = st.lists(
-    st.sampled_from([0.0, 0.0]) | st.floats(0, 1e6, allow_nan=False), min_size=1, max_size=30
-)
+weights = st.lists(st.floats(0, 1e6), min_size=1, max_size=12)
 
 
 @st.composite
@@ -209,7 +207,10 @@ def test_monologue_timeline_example() -> None:
         text, [EmotionMarker(0, "开心", length=5), EmotionMarker(5, "难过", length=5)]
     )
     spans = timeline_for_monologue(text, timing, 2, 10_000)
-    assert [(s.caption, s.emotion) for s in spans] == [("我很开心。我", "开心"), ("很难过。好", "难过")]
+    assert [(s.caption, s.emotion) for s in spans] == [
+        ("我很开心。我", "开心"),
+        ("很难过。好", "难过"),
+    ]
     # 5 characters and a pause (1.55 s) against 4 characters and a pause (1.3 s).
     assert [s.end_ms for s in spans] == [round(10_000 * 1.55 / 2.85), 10_000]
 

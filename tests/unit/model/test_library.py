@@ -7,14 +7,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from npc_core.errors import DomainValidationError
-from npc_core.model import Character, DialogueLine, Movie, fold, importance_for, match_rank, search_key
+from npc_core.model import (
+    Character,
+    DialogueLine,
+    Movie,
+    fold,
+    importance_for,
+    match_rank,
+    search_key,
+)
 from npc_core.model.library import CONTAINS, EXACT, OVERVIEW, PREFIX
 
 FIGHT_CLUB = Movie("m1", "搏击俱乐部", original_title="Fight Club", overview="一个失眠的上班族")
 
 
 def _full_width(text: str) -> str:
-    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text)
+    return "".join(
+        chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else "\u3000" if c == " " else c for c in text
+    )
 
 
 title_chars = st.sampled_from(list("搏击俱乐部肖申克的救赎 ") + list("Fight Club Se7en"))
@@ -102,7 +112,11 @@ def test_search_key_orders_by_rank_then_rating() -> None:
     fair = Movie("b", "B", rating=7.0)
     unrated = Movie("c", "C")
     keys = [search_key(fair, PREFIX), search_key(unrated, EXACT), search_key(good, PREFIX)]
-    assert sorted(keys) == [search_key(unrated, EXACT), search_key(good, PREFIX), search_key(fair, PREFIX)]
+    assert sorted(keys) == [
+        search_key(unrated, EXACT),
+        search_key(good, PREFIX),
+        search_key(fair, PREFIX),
+    ]
 
 
 @given(st.integers(1, 10_000), st.data())
@@ -201,7 +215,11 @@ def test_dialogue_line_fields_are_validated(changes: dict[str, object], field: s
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"title": ""}, "title"), ({"rating": 10.5}, "rating"), ({"release_year": 1800}, "releaseYear")],
+    [
+        ({"title": ""}, "title"),
+        ({"rating": 10.5}, "rating"),
+        ({"release_year": 1800}, "releaseYear"),
+    ],
 )
 def test_movie_fields_are_validated(changes: dict[str, object], field: str) -> None:
     """A film needs a title; its rating is 0-10; its year plausible."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, datetime
 
@@ -33,7 +34,9 @@ markers = st.tuples(st.integers(0, 120), st.integers(0, 60)).map(
 marker_lists = st.lists(markers, max_size=12)
 speeds = st.sampled_from([0.5, 0.75, 1.0, 1.25, 1.5, 2.0])
 # Pieces of mixed text: CJK, Latin words, punctuation and spaces.
-pieces = st.sampled_from(["我", "你好", "沉默", "hello", "world", " ", "。", "！", ", ", ". ", "?", "…"])
+pieces = st.sampled_from(
+    ["我", "你好", "沉默", "hello", "world", " ", "。", "！", ", ", ". ", "?", "…"]
+)
 texts = st.lists(pieces, max_size=30).map("".join)
 cjk_texts = st.text(alphabet="我你他的是不在有人这中大为上个国", max_size=100)
 
@@ -98,7 +101,10 @@ def test_tidy_markers_example() -> None:
         ([EmotionMarker(8, "平静", length=3)], "emotionMarkers[0].length"),
         ([EmotionMarker(5, "平静"), EmotionMarker(2, "愤怒")], "emotionMarkers[1].position"),
         ([EmotionMarker(5, "平静"), EmotionMarker(5, "愤怒")], "emotionMarkers[1].position"),
-        ([EmotionMarker(0, "平静", length=4), EmotionMarker(3, "愤怒")], "emotionMarkers[1].position"),
+        (
+            [EmotionMarker(0, "平静", length=4), EmotionMarker(3, "愤怒")],
+            "emotionMarkers[1].position",
+        ),
         ([EmotionMarker(0, "平静")] * 201, "emotionMarkers"),
     ],
 )
@@ -139,7 +145,9 @@ def test_cjk_text_is_timed_per_character(text: str, speed: float) -> None:
     )
 
 
-@given(st.lists(st.sampled_from(["hello", "world", "it's", "well-known", "R2D2"]), max_size=30), speeds)
+@given(
+    st.lists(st.sampled_from(["hello", "world", "it's", "well-known", "R2D2"]), max_size=30), speeds
+)
 def test_latin_text_is_timed_per_word(words: list[str], speed: float) -> None:
     """Latin text takes one word-time per word, however long the word."""
     assert math.isclose(
@@ -203,7 +211,7 @@ def test_timing_segments_are_contiguous_in_text_and_time(
     assert segments[0].start_seconds == 0
     assert segments[-1].text_end == len(text)
     assert segments[-1].end_seconds == timing.total_seconds
-    for before, after in zip(segments, segments[1:], strict=False):
+    for before, after in itertools.pairwise(segments):
         assert before.text_end == after.text_start
         assert before.end_seconds == after.start_seconds
     for segment in segments:

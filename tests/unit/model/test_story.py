@@ -30,14 +30,18 @@ CAST_CHOICES: list[tuple[str, ...]] = [(), ("tyler",), ("narrator", "marla")]
 def graphs(draw: st.DrawFn, max_nodes: int = 6, max_relationships: int = 8) -> Graph:
     """A valid graph: unique ids and orders, edges between nodes and film characters."""
     orders = draw(st.lists(st.integers(1, 100), min_size=1, max_size=max_nodes, unique=True))
-    casts = draw(st.lists(st.sampled_from(CAST_CHOICES), min_size=len(orders), max_size=len(orders)))
+    casts = draw(
+        st.lists(st.sampled_from(CAST_CHOICES), min_size=len(orders), max_size=len(orders))
+    )
     nodes = [
         StoryNode(id=f"n{i}", order=order, title=f"第{i}幕", character_ids=cast)
         for i, (order, cast) in enumerate(zip(orders, casts, strict=True))
     ]
     ends = [n.id for n in nodes] + list(CHARACTERS)
     pairs = draw(st.lists(st.integers(0, len(ends) ** 2 - 1), max_size=max_relationships))
-    return Graph(nodes, [Relationship(ends[p // len(ends)], ends[p % len(ends)], "因果") for p in pairs])
+    return Graph(
+        nodes, [Relationship(ends[p // len(ends)], ends[p % len(ends)], "因果") for p in pairs]
+    )
 
 
 def _field_of(graph: Graph, **fields: str) -> str:
@@ -83,9 +87,7 @@ def test_a_repeated_order_names_the_repeat(graph: Graph, data: st.DataObject) ->
 
 
 @given(graphs(), st.data())
-def test_a_node_with_an_unknown_character_names_its_path(
-    graph: Graph, data: st.DataObject
-) -> None:
+def test_a_node_with_an_unknown_character_names_its_path(graph: Graph, data: st.DataObject) -> None:
     """A node naming someone not in the film is reported at `[j].characterIds`."""
     index = data.draw(st.integers(0, len(graph.nodes) - 1))
     nodes = list(graph.nodes)

@@ -52,7 +52,7 @@ def _complete(task: Task, now: datetime) -> Task:
     return task.complete({"url": "https://x/a.mp3"}, now)
 
 
-def _fail(retryable: bool) -> Step:  # noqa: FBT001 - mirrors Task.fail's flag
+def _fail(retryable: bool) -> Step:
     return lambda task, now: task.fail("boom", now, retryable=retryable)
 
 
@@ -133,7 +133,11 @@ def test_a_retryable_failure_goes_back_to_pending_until_retries_run_out() -> Non
     task = _task(max_retries=2)
     for attempt in (1, 2):
         task = task.start(NOW).fail("timeout", NOW, retryable=True)
-        assert (task.status, task.retry_count, task.will_retry) == (TaskStatus.PENDING, attempt, True)
+        assert (task.status, task.retry_count, task.will_retry) == (
+            TaskStatus.PENDING,
+            attempt,
+            True,
+        )
     task = task.start(NOW).fail("timeout", NOW, retryable=True)
     assert (task.status, task.retry_count, task.error_message) == (TaskStatus.FAILED, 2, "timeout")
     assert not task.will_retry

@@ -251,7 +251,9 @@ def test_two_contradictory_user_traits_both_stay_and_ask_to_clarify() -> None:
 
 def test_of_two_contradictory_ai_traits_the_more_confident_stays() -> None:
     """AI-only 冷静 (0.4) vs 冲动 (0.8): 冲动 stays and the conflict says `keep_stronger`."""
-    merged = merge_traits([], [TraitSuggestion("冷静", confidence=0.4), TraitSuggestion("冲动", confidence=0.8)])
+    merged = merge_traits(
+        [], [TraitSuggestion("冷静", confidence=0.4), TraitSuggestion("冲动", confidence=0.8)]
+    )
     assert merged.names == ("冲动",)
     assert [(c.kept, c.other, c.resolution) for c in merged.conflicts] == [
         ("冲动", "冷静", Resolution.KEEP_STRONGER)
@@ -342,7 +344,10 @@ def test_default_lexicon_knows_the_documented_pairs_in_any_spelling() -> None:
     assert not lexicon.contradicts("内向", "冲动")
 
 
-@given(st.sampled_from(sorted(default_lexicon().poles)), st.sampled_from(sorted(default_lexicon().poles)))
+@given(
+    st.sampled_from(sorted(default_lexicon().poles)),
+    st.sampled_from(sorted(default_lexicon().poles)),
+)
 def test_contradiction_is_symmetric_and_never_reflexive(a: str, b: str) -> None:
     """`contradicts(a, b)` equals `contradicts(b, a)`, and no trait contradicts itself."""
     lexicon = default_lexicon()

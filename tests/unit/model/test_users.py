@@ -67,7 +67,8 @@ def test_each_tier_has_its_daily_limit() -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"), [({"free_daily": -1}, "freeDaily"), ({"premium_daily": 1.5e6}, "premiumDaily")]
+    ("changes", "field"),
+    [({"free_daily": -1}, "freeDaily"), ({"premium_daily": 1.5e6}, "premiumDaily")],
 )
 def test_quota_limits_are_validated(changes: dict[str, int], field: str) -> None:
     """A negative or absurd daily limit is refused, naming the setting."""

@@ -20,10 +20,18 @@ from tests.unit.services.world import FERRY, LIN_ZHOU, World
 
 async def storyboard(world: World, user_id: str, frames: int = 3) -> str:
     """Reconstruct a story and lay out a storyboard of `frames` frames; its id."""
-    story = await reconstruct_story(world.deps, ReconstructStory(
-        user_id, FERRY, (StoryNode("n1", 1, "登船"),), character_id=LIN_ZHOU))
-    board = await design_storyboard(world.deps, DesignStoryboard(
-        user_id, story.story.id, tuple(Frame(i, f"镜头{i}", f"台词{i}") for i in range(1, frames + 1))))
+    story = await reconstruct_story(
+        world.deps,
+        ReconstructStory(user_id, FERRY, (StoryNode("n1", 1, "登船"),), character_id=LIN_ZHOU),
+    )
+    board = await design_storyboard(
+        world.deps,
+        DesignStoryboard(
+            user_id,
+            story.story.id,
+            tuple(Frame(i, f"镜头{i}", f"台词{i}") for i in range(1, frames + 1)),
+        ),
+    )
     return board.storyboard.id
 
 
@@ -46,6 +54,12 @@ async def comic(world: World, user_id: str, board_id: str, audio_id: str) -> Tas
     task = await start_comic(world.deps, StartComic(user_id, board_id, audio_id))
     await world.drain()
     return await _reload(world, task)
+
+
+def field(task: Task, key: str) -> str:
+    """A string field of a finished task's result."""
+    assert task.result is not None, task.error_message
+    return str(task.result[key])
 
 
 async def _reload(world: World, task: Task) -> Task:

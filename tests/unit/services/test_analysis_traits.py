@@ -21,7 +21,12 @@ from npc_core.model import (
     TraitSuggestion,
     WorkType,
 )
-from npc_core.ports import CharacterAnalysisOutput, Workflow
+from npc_core.ports import (
+    CharacterAnalysisInput,
+    CharacterAnalysisOutput,
+    DialogueDiscussionInput,
+    Workflow,
+)
 from npc_core.services import (
     AnalyzeCharacter,
     AnalyzeDialogue,
@@ -43,7 +48,7 @@ async def test_character_analysis_sends_the_library_lines_and_counts_usage() -> 
     result = await analyze_character(world.deps, AnalyzeCharacter(user.id, FERRY, LIN_ZHOU))
     call = world.workflows.calls_to(Workflow.CHARACTER_ANALYSIS)[-1]
     assert call.user == user.id
-    assert len(call.data.dialogues) == 5  # type: ignore[union-attr]
+    assert len(world.workflows.inputs(CharacterAnalysisInput)[-1].dialogues) == 5
     assert result.status == "succeeded"
     assert result.workflow_run_id
     assert world.store.users[user.id].usage_count == 1
@@ -55,7 +60,7 @@ async def test_character_analysis_prefers_the_client_lines() -> None:
     world = await make_world()
     user = await world.user()
     await analyze_character(world.deps, AnalyzeCharacter(user.id, FERRY, LIN_ZHOU, ("第一句",)))
-    assert world.workflows.calls_to(Workflow.CHARACTER_ANALYSIS)[-1].data.dialogues == ("第一句",)  # type: ignore[union-attr]
+    assert world.workflows.inputs(CharacterAnalysisInput)[-1].dialogues == ("第一句",)
 
 
 async def test_character_analysis_error_paths() -> None:
@@ -110,10 +115,12 @@ async def test_discussion_keeps_the_session_history_in_order() -> None:
     user = await world.user()
     first = DiscussDialogue(user.id, LIN_ZHOU, "s-1", "我只相信我亲眼看见的东西。", "他在害怕")
     await discuss_dialogue(world.deps, first)
-    result = await discuss_dialogue(world.deps, DiscussDialogue(
-        user.id, LIN_ZHOU, "s-1", "我只相信我亲眼看见的东西。", "也许是骄傲"))
+    result = await discuss_dialogue(
+        world.deps,
+        DiscussDialogue(user.id, LIN_ZHOU, "s-1", "我只相信我亲眼看见的东西。", "也许是骄傲"),
+    )
     assert result.session_id == "s-1"
-    history = world.workflows.calls_to(Workflow.DIALOGUE_DISCUSSION)[-1].data.history  # type: ignore[union-attr]
+    history = world.workflows.inputs(DialogueDiscussionInput)[-1].history
     assert [h["role"] for h in history] == ["user", "ai"]
     session = world.store.collaborations["s-1"]
     assert session.session_type is SessionType.DIALOGUE_DISCUSSION
@@ -150,8 +157,10 @@ async def test_dialogue_analysis_is_private_to_its_user() -> None:
     """A user's analysis is stored under that user only, never on the shared line."""
     world = await make_world()
     alice, bob = await world.user("alice"), await world.user("bob")
-    result = await analyze_dialogue(world.deps, AnalyzeDialogue(
-        alice.id, FERRY, LIN_ZHOU, "我只相信我亲眼看见的东西。", "他其实很孤独"))
+    result = await analyze_dialogue(
+        world.deps,
+        AnalyzeDialogue(alice.id, FERRY, LIN_ZHOU, "我只相信我亲眼看见的东西。", "他其实很孤独"),
+    )
     assert result.analysis.user_id == alice.id
     assert result.collaborative_insights["userInsight"] == "他其实很孤独"
     async with world.deps.uow() as uow:
@@ -163,7 +172,9 @@ async def test_dialogue_analysis_upstream_failure_stores_nothing() -> None:
     """When the workflow is unavailable nothing is stored and no quota is used."""
     world = await make_world()
     user = await world.user()
-    world.workflows.fail(Workflow.DIALOGUE_DISCUSSION, UpstreamUnavailable("dialogue_discussion", "503"))
+    world.workflows.fail(
+        Workflow.DIALOGUE_DISCUSSION, UpstreamUnavailable("dialogue_discussion", "503")
+    )
     with pytest.raises(UpstreamUnavailable):
         await analyze_dialogue(world.deps, AnalyzeDialogue(user.id, FERRY, LIN_ZHOU, "一句"))
     async with world.deps.uow() as uow:
@@ -175,8 +186,9 @@ async def test_traits_with_given_suggestions_merge_without_an_ai_call() -> None:
     """Client-sent suggestions are merged with no workflow call and no quota used."""
     world = await make_world()
     user = await world.user()
-    result = await build_traits(world.deps, BuildTraits(
-        user.id, LIN_ZHOU, ("内向", "Calm "), ("calm", "外向", "敏锐")))
+    result = await build_traits(
+        world.deps, BuildTraits(user.id, LIN_ZHOU, ("内向", "Calm "), ("calm", "外向", "敏锐"))
+    )
     merged = result.profile.merged
     assert merged.names == ("内向", "Calm", "敏锐")
     assert merged.traits[1].provenance is Provenance.BOTH
@@ -192,8 +204,12 @@ async def test_traits_without_suggestions_ask_the_ai_and_count_usage() -> None:
     """Without suggestions the analysis workflow proposes traits; that is one AI action."""
     world = await make_world()
     user = await world.user()
-    world.workflows.returns(Workflow.CHARACTER_ANALYSIS, CharacterAnalysisOutput(
-        "run-1", CharacterAnalysis("冷静的记者"), (TraitSuggestion("冷静", ("不动声色",), 0.9),)))
+    world.workflows.returns(
+        Workflow.CHARACTER_ANALYSIS,
+        CharacterAnalysisOutput(
+            "run-1", CharacterAnalysis("冷静的记者"), (TraitSuggestion("冷静", ("不动声色",), 0.9),)
+        ),
+    )
     result = await build_traits(world.deps, BuildTraits(user.id, LIN_ZHOU, ("冲动",)))
     assert result.profile.merged.names == ("冲动",)
     assert result.profile.merged.conflicts[0].other == "冷静"
@@ -205,13 +221,19 @@ async def test_traits_revision_checks_the_version() -> None:
     world = await make_world()
     user = await world.user()
     first = await build_traits(world.deps, BuildTraits(user.id, LIN_ZHOU, ("多疑",), ()))
-    second = await build_traits(world.deps, BuildTraits(
-        user.id, LIN_ZHOU, ("多疑", "执着"), ("敏锐",), expected_version=first.profile.version))
+    second = await build_traits(
+        world.deps,
+        BuildTraits(
+            user.id, LIN_ZHOU, ("多疑", "执着"), ("敏锐",), expected_version=first.profile.version
+        ),
+    )
     assert second.profile.version == first.profile.version + 1
     assert second.work_id == first.work_id
     with pytest.raises(Conflict):
-        await build_traits(world.deps, BuildTraits(
-            user.id, LIN_ZHOU, ("多疑",), (), expected_version=first.profile.version))
+        await build_traits(
+            world.deps,
+            BuildTraits(user.id, LIN_ZHOU, ("多疑",), (), expected_version=first.profile.version),
+        )
 
 
 async def test_traits_validation_names_the_item() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from npc_core.errors import Conflict, DomainValidationError, NotFound, UpstreamTimeout
 from npc_core.model import Frame, Relationship, StoryNode
-from npc_core.ports import CharacterChatOutput, StoryboardDesignOutput, Workflow
+from npc_core.ports import CharacterChatInput, CharacterChatOutput, StoryboardDesignOutput, Workflow
 from npc_core.services import (
     DesignStoryboard,
     EditStoryboard,
@@ -32,8 +32,8 @@ async def test_chat_keeps_history_and_emotion() -> None:
     first = await chat(world.deps, SendMessage(user.id, "chat-1", LIN_ZHOU, "你好"))
     assert (first.reply, first.emotion) == ("嗯。", "警惕")
     await chat(world.deps, SendMessage(user.id, "chat-1", LIN_ZHOU, "你在查什么？"))
-    sent = world.workflows.calls_to(Workflow.CHARACTER_CHAT)[-1].data
-    assert [t.content for t in sent.history] == ["你好", "嗯。"]  # type: ignore[union-attr]
+    sent = world.workflows.inputs(CharacterChatInput)[-1]
+    assert [t.content for t in sent.history] == ["你好", "嗯。"]
     history = await get_chat_session(world.deps, user.id, "chat-1")
     assert [m.seq for m in history.messages] == [1, 2, 3, 4]
     assert [m.role.value for m in history.messages] == ["user", "assistant"] * 2
@@ -66,7 +66,9 @@ async def test_streamed_chat_yields_pieces_then_keeps_the_exchange() -> None:
     """The stream's text pieces join to the reply; only then is the exchange stored."""
     world = await make_world()
     user = await world.user()
-    chunks = [c async for c in stream_chat(world.deps, SendMessage(user.id, "st", SU_WAN, "下雨吗"))]
+    chunks = [
+        c async for c in stream_chat(world.deps, SendMessage(user.id, "st", SU_WAN, "下雨吗"))
+    ]
     final = chunks[-1].final
     assert final is not None
     assert "".join(c.text for c in chunks) == final.reply
@@ -101,8 +103,10 @@ async def test_story_reconstruction_is_kept_with_the_ai_review() -> None:
     world = await make_world()
     user = await world.user()
     rels = (Relationship(LIN_ZHOU, SU_WAN, "怀疑"), Relationship("n1", "n2", "导致"))
-    result = await reconstruct_story(world.deps, ReconstructStory(
-        user.id, FERRY, _nodes(), rels, "我看见了", character_id=LIN_ZHOU))
+    result = await reconstruct_story(
+        world.deps,
+        ReconstructStory(user.id, FERRY, _nodes(), rels, "我看见了", character_id=LIN_ZHOU),
+    )
     story = result.story
     assert story.nodes == _nodes()
     assert story.relationships == rels
@@ -110,7 +114,10 @@ async def test_story_reconstruction_is_kept_with_the_ai_review() -> None:
     assert story.logic_issues == ("情节「暴雨」与其他情节没有关联",)
     async with world.deps.uow() as uow:
         assert await uow.stories.get(story.id, user.id) == story
-        assert [e.contributor.value for e in await uow.collaborations.log(story.id)] == ["user", "ai"]
+        assert [e.contributor.value for e in await uow.collaborations.log(story.id)] == [
+            "user",
+            "ai",
+        ]
 
 
 async def test_story_validation_names_the_bad_relationship_end() -> None:
@@ -118,12 +125,18 @@ async def test_story_validation_names_the_bad_relationship_end() -> None:
     world = await make_world()
     user = await world.user()
     with pytest.raises(DomainValidationError) as caught:
-        await reconstruct_story(world.deps, ReconstructStory(
-            user.id, FERRY, _nodes(), (Relationship("n1", "n9", "导致"),)))
+        await reconstruct_story(
+            world.deps,
+            ReconstructStory(user.id, FERRY, _nodes(), (Relationship("n1", "n9", "导致"),)),
+        )
     assert caught.value.field == "userRelationships[0].target"
     with pytest.raises(DomainValidationError) as other_film:
-        await reconstruct_story(world.deps, ReconstructStory(
-            user.id, FERRY, (StoryNode("n1", 1, "登船", character_ids=(OLD_ZHOU,)),)))
+        await reconstruct_story(
+            world.deps,
+            ReconstructStory(
+                user.id, FERRY, (StoryNode("n1", 1, "登船", character_ids=(OLD_ZHOU,)),)
+            ),
+        )
     assert other_film.value.field == "userStoryNodes[0].characterIds"
     assert world.workflows.calls_to(Workflow.STORY_RECONSTRUCT) == []
 
@@ -133,21 +146,31 @@ async def test_story_revision_is_owned_and_versioned() -> None:
     world = await make_world()
     alice, bob = await world.user("alice"), await world.user("bob")
     first = await reconstruct_story(world.deps, ReconstructStory(alice.id, FERRY, _nodes()))
-    revised = await reconstruct_story(world.deps, ReconstructStory(
-        alice.id, FERRY, _nodes()[:2], story_id=first.story.id, expected_version=1))
+    revised = await reconstruct_story(
+        world.deps,
+        ReconstructStory(
+            alice.id, FERRY, _nodes()[:2], story_id=first.story.id, expected_version=1
+        ),
+    )
     assert revised.story.version == 2
     assert len(revised.story.nodes) == 2
     with pytest.raises(Conflict):
-        await reconstruct_story(world.deps, ReconstructStory(
-            alice.id, FERRY, _nodes(), story_id=first.story.id, expected_version=1))
+        await reconstruct_story(
+            world.deps,
+            ReconstructStory(
+                alice.id, FERRY, _nodes(), story_id=first.story.id, expected_version=1
+            ),
+        )
     with pytest.raises(NotFound):
-        await reconstruct_story(world.deps, ReconstructStory(
-            bob.id, FERRY, _nodes(), story_id=first.story.id))
+        await reconstruct_story(
+            world.deps, ReconstructStory(bob.id, FERRY, _nodes(), story_id=first.story.id)
+        )
 
 
 async def _story(world: World, user_id: str) -> str:
-    result = await reconstruct_story(world.deps, ReconstructStory(
-        user_id, FERRY, _nodes(), character_id=LIN_ZHOU))
+    result = await reconstruct_story(
+        world.deps, ReconstructStory(user_id, FERRY, _nodes(), character_id=LIN_ZHOU)
+    )
     return result.story.id
 
 
@@ -156,20 +179,34 @@ async def test_storyboard_merge_keeps_what_the_user_wrote() -> None:
     world = await make_world()
     user = await world.user()
     story_id = await _story(world, user.id)
-    world.workflows.returns(Workflow.STORYBOARD_DESIGN, StoryboardDesignOutput("r", (
-        Frame(1, "AI 场景一", "AI 台词一", "特写"),
-        Frame(2, "AI 场景二", "AI 台词二", "远景"),
-        Frame(3, "AI 场景三"),
-    ), ("冷色调",)))
-    result = await design_storyboard(world.deps, DesignStoryboard(
-        user.id, story_id,
-        (Frame(5, "甲板上", "要下雨了"), Frame(2, "船舱里")),
-        accepted=frozenset({(2, "scene_description")}),
-    ))
+    world.workflows.returns(
+        Workflow.STORYBOARD_DESIGN,
+        StoryboardDesignOutput(
+            "r",
+            (
+                Frame(1, "AI 场景一", "AI 台词一", "特写"),
+                Frame(2, "AI 场景二", "AI 台词二", "远景"),
+                Frame(3, "AI 场景三"),
+            ),
+            ("冷色调",),
+        ),
+    )
+    result = await design_storyboard(
+        world.deps,
+        DesignStoryboard(
+            user.id,
+            story_id,
+            (Frame(5, "甲板上", "要下雨了"), Frame(2, "船舱里")),
+            accepted=frozenset({(2, "scene_description")}),
+        ),
+    )
     frames = result.storyboard.frames
     assert [f.order for f in frames] == [1, 2, 3]
     assert (frames[0].scene_description, frames[0].dialogue, frames[0].camera) == (
-        "船舱里", "AI 台词一", "特写")
+        "船舱里",
+        "AI 台词一",
+        "特写",
+    )
     assert (frames[1].scene_description, frames[1].dialogue) == ("AI 场景二", "要下雨了")
     assert frames[2].scene_description == "AI 场景三"
     assert result.visual_suggestions == ("冷色调",)
@@ -199,10 +236,17 @@ async def test_storyboard_edits_are_owned_versioned_and_renumbered() -> None:
     world = await make_world()
     alice, bob = await world.user("alice"), await world.user("bob")
     story_id = await _story(world, alice.id)
-    board = (await design_storyboard(world.deps, DesignStoryboard(
-        alice.id, story_id, (Frame(1, "一"), Frame(2, "二"))))).storyboard
-    edited = await edit_storyboard(world.deps, EditStoryboard(
-        alice.id, board.id, board.version, "新标题", (Frame(7, "后"), Frame(3, "前"))))
+    board = (
+        await design_storyboard(
+            world.deps, DesignStoryboard(alice.id, story_id, (Frame(1, "一"), Frame(2, "二")))
+        )
+    ).storyboard
+    edited = await edit_storyboard(
+        world.deps,
+        EditStoryboard(
+            alice.id, board.id, board.version, "新标题", (Frame(7, "后"), Frame(3, "前"))
+        ),
+    )
     assert [f.scene_description for f in edited.frames] == ["前", "后"]
     assert [f.order for f in edited.frames] == [1, 2]
     assert (edited.title, edited.version) == ("新标题", board.version + 1)

@@ -29,7 +29,11 @@ async def test_readiness_reports_each_probe() -> None:
 
     deps = attrs.evolve(world.deps, probes={"database": ok, "redis": broken, "storage": hangs})
     report = await readiness(deps)
-    assert report.checks == {"database": "ok", "redis": "error: ConnectionError", "storage": "timeout"}
+    assert report.checks == {
+        "database": "ok",
+        "redis": "error: ConnectionError",
+        "storage": "timeout",
+    }
     assert not report.ready
     assert (await readiness(attrs.evolve(deps, probes={"database": ok}))).ready
     assert await liveness()

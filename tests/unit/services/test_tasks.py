@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import pytest
 
-from npc_core.errors import DomainValidationError, NotFound, QuotaExceeded, UpstreamFailed, UpstreamUnavailable
-from npc_core.model import TaskStatus, TaskType, WorkType, audio_key, check_timeline, panel_key
-from npc_core.ports import ComicOutput, Lane, Workflow
+from npc_core.errors import (
+    DomainValidationError,
+    NotFound,
+    QuotaExceeded,
+    UpstreamFailed,
+    UpstreamUnavailable,
+)
+from npc_core.model import (
+    Membership,
+    PageRequest,
+    TaskStatus,
+    TaskType,
+    WorkType,
+    audio_key,
+    check_timeline,
+    panel_key,
+)
+from npc_core.ports import ComicOutput, Lane, MonologueInput, Workflow
 from npc_core.services import (
     StartMonologue,
     StartVoice,
@@ -23,7 +38,6 @@ from npc_core.services import (
     start_monologue,
     start_voice,
 )
-from npc_core.model import Membership, PageRequest
 from tests.unit.services import flow
 from tests.unit.services.world import LIN_ZHOU, make_world
 
@@ -41,7 +55,7 @@ async def test_monologue_task_runs_to_a_stored_monologue() -> None:
     assert task.result["monologueText"] == monologue.text
     assert monologue.timing.total_seconds > 0
     assert monologue.timing.segments[-1].text_end == len(monologue.text)
-    context = world.workflows.calls_to(Workflow.MONOLOGUE_GENERATION)[-1].data.frame_context  # type: ignore[union-attr]
+    context = world.workflows.inputs(MonologueInput)[-1].frame_context
     assert [c["order"] for c in context] == [1, 2, 3]
 
 
@@ -85,10 +99,10 @@ async def test_voice_is_stored_under_a_key_derived_from_the_task() -> None:
     world = await make_world()
     user = await world.user()
     board = await flow.storyboard(world, user.id)
-    monologue_id = str((await flow.monologue(world, user.id, board)).result["monologueId"])  # type: ignore[index]
+    monologue_id = flow.field(await flow.monologue(world, user.id, board), "monologueId")
     task = await flow.voice(world, user.id, monologue_id)
     assert task.status is TaskStatus.COMPLETED
-    view = await get_audio(world.deps, user.id, str(task.result["audioId"]))  # type: ignore[index]
+    view = await get_audio(world.deps, user.id, flow.field(task, "audioId"))
     assert view.audio.storage_key == audio_key(monologue_id, task.id)
     assert await world.storage.exists(view.audio.storage_key)
     assert view.url.startswith("memory://audio/")
@@ -105,7 +119,7 @@ async def test_voice_refuses_out_of_range_speed() -> None:
     world = await make_world()
     alice, bob = await world.user("alice"), await world.user("bob")
     board = await flow.storyboard(world, alice.id)
-    monologue_id = str((await flow.monologue(world, alice.id, board)).result["monologueId"])  # type: ignore[index]
+    monologue_id = flow.field(await flow.monologue(world, alice.id, board), "monologueId")
     with pytest.raises(NotFound):
         await start_voice(world.deps, StartVoice(bob.id, monologue_id))
 
@@ -115,8 +129,8 @@ async def test_comic_is_a_shareable_work_with_a_covering_timeline() -> None:
     world = await make_world()
     user = await world.user()
     board = await flow.storyboard(world, user.id, frames=4)
-    monologue_id = str((await flow.monologue(world, user.id, board)).result["monologueId"])  # type: ignore[index]
-    audio_id = str((await flow.voice(world, user.id, monologue_id)).result["audioId"])  # type: ignore[index]
+    monologue_id = flow.field(await flow.monologue(world, user.id, board), "monologueId")
+    audio_id = flow.field(await flow.voice(world, user.id, monologue_id), "audioId")
     task = await flow.comic(world, user.id, board, audio_id)
     assert task.status is TaskStatus.COMPLETED
     assert task.result is not None
@@ -145,8 +159,8 @@ async def test_comic_with_the_wrong_number_of_panels_fails_without_retry() -> No
     world = await make_world()
     user = await world.user()
     board = await flow.storyboard(world, user.id, frames=2)
-    monologue_id = str((await flow.monologue(world, user.id, board)).result["monologueId"])  # type: ignore[index]
-    audio_id = str((await flow.voice(world, user.id, monologue_id)).result["audioId"])  # type: ignore[index]
+    monologue_id = flow.field(await flow.monologue(world, user.id, board), "monologueId")
+    audio_id = flow.field(await flow.voice(world, user.id, monologue_id), "audioId")
     used = (await get_profile(world.deps, user.id)).usage.used
     world.workflows.returns(Workflow.COMIC_GENERATION, ComicOutput("r", ()))
     task = await flow.comic(world, user.id, board, audio_id)
@@ -219,4 +233,7 @@ async def test_task_backed_starts_respect_the_quota() -> None:
     with pytest.raises(QuotaExceeded):
         await start_monologue(world.deps, StartMonologue(user.id, board, LIN_ZHOU))
     assert len(world.queue.pending()) == 1
-    assert len([t for t in world.store.tasks.values() if t.task_type is TaskType.MONOLOGUE_GENERATION]) == 1
+    assert (
+        len([t for t in world.store.tasks.values() if t.task_type is TaskType.MONOLOGUE_GENERATION])
+        == 1
+    )
