@@ -10,4 +10,3 @@ settings.register_profile(
     print_blob=True,
 )
 settings.register_profile("dev", max_examples=50, deadline=None)
-settings.load_profile("dev")

@@ -51,7 +51,9 @@ def test_npc_core_imports_with_only_attrs_beside_the_standard_library(tmp_path: 
     # -S: no site-packages, -E: ignore PYTHONPATH, so only the standard library is there.
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-S", "-E", "-c", script, str(tmp_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 100
