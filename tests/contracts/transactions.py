@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from npc_core.errors import Conflict, NotFound
-from npc_core.model import Story, Storyboard, TraitProfile
+from npc_core.model import Membership, Story, Storyboard, TraitProfile
 from npc_core.ports import UnitOfWork, UnitOfWorkFactory
 from tests.contracts import builders as b
 from tests.contracts.uow import UnitOfWorkFixture, given, write_then_commit
@@ -265,6 +265,33 @@ class TransactionContract(UnitOfWorkFixture):
             found = await uow.users.get(someone.id)
             assert found is not None
             assert found.usage_count == 0
+
+    async def test_profile_update_keeps_concurrent_usage(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        """`users.update` changes the profile and membership but never loses usage."""
+        someone = b.user(usage_count=2)
+        await given(uow_factory, lambda uow: uow.users.add(someone))
+        async with uow_factory() as editor:
+            read = await editor.users.get(someone.id)
+            assert read is not None
+            async with uow_factory() as other:
+                await other.users.record_usage(someone.id, 3)
+                await other.commit()
+            await editor.users.update(
+                attrs.evolve(read, nickname="小林", membership=Membership.PREMIUM)
+            )
+            await editor.commit()
+        async with uow_factory() as uow:
+            found = await uow.users.get(someone.id)
+            assert found is not None
+            assert (found.nickname, found.membership, found.usage_count) == (
+                "小林",
+                Membership.PREMIUM,
+                5,
+            )
+            with pytest.raises(NotFound):
+                await write_then_commit(uow, uow.users.update(b.user()))
 
     async def test_usage_of_an_unknown_user_is_not_found(
         self, uow_factory: UnitOfWorkFactory

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _example() -> str:
     readme = (ROOT / "README.md").read_text("utf-8")
-    match = re.search(r"<!-- library-example.*?-->\n```python\n(.*?)```", readme, re.S)
+    match = re.search(r"<!-- library-example.*?-->\n```python\n(.*?)```", readme, re.DOTALL)
     assert match, "the README lost its library example"
     return match.group(1)
 

@@ -4,8 +4,8 @@ A unit of work is an async context manager: what its repositories write becomes
 visible to others only on `commit()`; leaving the block without committing rolls back.
 User-owned aggregates are looked up by (id, owner): another user's id finds nothing.
 Aggregates with a `version` are written with `update`, which raises `Conflict` when
-the stored version is not the one the caller read, and returns the entity with its
-version bumped.
+the stored version is not the one the caller read (`NotFound` when there is no such
+row of that owner), and returns the entity with its version bumped.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ class UserRepository(Protocol):
     async def get(self, user_id: str) -> User | None: ...
     async def get_by_openid(self, openid: str) -> User | None: ...
     async def add(self, user: User) -> None: ...
+    async def update(self, user: User) -> None:
+        """Store nickname, avatar and membership; never the usage count (see record_usage)."""
+
     async def record_usage(self, user_id: str, count: int = 1) -> None:
         """Add to the user's count of successful AI actions (atomic in the store)."""
 

@@ -94,7 +94,10 @@ class CharacterChatOutput:
 
 @attrs.frozen
 class ChatChunk:
-    """A piece of a streamed reply; the last chunk carries `final`."""
+    """A piece of a streamed reply; the last chunk carries `final`.
+
+    The texts of all chunks, joined, are `final.reply`; the last chunk's text may be empty.
+    """
 
     text: str
     final: CharacterChatOutput | None = None

@@ -30,7 +30,7 @@ def _chat() -> ChatSession:
     return ChatSession("s1", "u1", "tyler", NOW, NOW)
 
 
-@given(st.lists(st.tuples(questions, replies, emotions), max_size=20))
+@given(st.lists(st.tuples(questions, replies, emotions), max_size=10))
 def test_exchanges_number_messages_from_one_in_turn(
     turns: list[tuple[str, str, str | None]],
 ) -> None:
@@ -106,7 +106,7 @@ def _collab() -> CollaborativeSession:
     return CollaborativeSession("cs1", "u1", "tyler", SessionType.TRAITS, NOW, NOW)
 
 
-@given(st.lists(st.sampled_from(Contributor), max_size=30))
+@given(st.lists(st.sampled_from(Contributor), max_size=12))
 def test_log_entries_are_numbered_from_one_in_order(who: list[Contributor]) -> None:
     """Every contribution gets the next number; the session counts them."""
     session = _collab()

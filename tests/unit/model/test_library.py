@@ -28,7 +28,7 @@ def _full_width(text: str) -> str:
 
 
 title_chars = st.sampled_from(list("搏击俱乐部肖申克的救赎 ") + list("Fight Club Se7en"))
-titles = st.text(title_chars, min_size=1, max_size=20).filter(lambda t: t.strip())
+titles = st.text(title_chars, min_size=1, max_size=12).filter(lambda t: t.strip())
 keywords = st.text(st.sampled_from(list("Fight Club 搏击俱乐部 xyz")), max_size=10)
 
 

@@ -27,7 +27,7 @@ CAST_CHOICES: list[tuple[str, ...]] = [(), ("tyler",), ("narrator", "marla")]
 
 
 @st.composite
-def graphs(draw: st.DrawFn, max_nodes: int = 6, max_relationships: int = 8) -> Graph:
+def graphs(draw: st.DrawFn, max_nodes: int = 5, max_relationships: int = 6) -> Graph:
     """A valid graph: unique ids and orders, edges between nodes and film characters."""
     orders = draw(st.lists(st.integers(1, 100), min_size=1, max_size=max_nodes, unique=True))
     casts = draw(

@@ -42,6 +42,9 @@ def frame_lists(max_size: int = 7) -> st.SearchStrategy[list[Frame]]:
     )
 
 
+SIMPLE_FRAMES = [Frame(order=o, dialogue=t) for o in range(1, 61) for t in TEXTS]
+
+
 def _tagged(count: int) -> tuple[Frame, ...]:
     """Frames whose scene names them, so their identity survives renumbering."""
     return tuple(Frame(order=i + 1, scene_description=f"s{i}") for i in range(count))
@@ -55,11 +58,7 @@ def _scenes(board: Storyboard) -> list[str]:
     return [f.scene_description for f in board.frames]
 
 
-@given(
-    st.lists(
-        st.builds(Frame, order=st.integers(1, 60), dialogue=st.sampled_from(TEXTS)), max_size=60
-    )
-)
+@given(st.lists(st.sampled_from(SIMPLE_FRAMES), max_size=30))
 def test_renumber_makes_any_sequence_contiguous(frames: list[Frame]) -> None:
     """Renumbered frames pass `check_frames` and keep their sequence and content."""
     renumbered = renumber(frames)
@@ -69,7 +68,7 @@ def test_renumber_makes_any_sequence_contiguous(frames: list[Frame]) -> None:
     ]
 
 
-@given(st.lists(st.integers(1, 60), unique=True, max_size=60))
+@given(st.lists(st.integers(1, 60), unique=True, max_size=30))
 def test_from_user_orders_frames_by_their_numbers(orders: list[int]) -> None:
     """User frames with unique numbers come back sorted by them and numbered 1..n."""
     frames = [Frame(order=o, dialogue=str(o)) for o in orders]
@@ -229,7 +228,7 @@ def test_merge_keeps_every_user_field_that_was_not_accepted(
             else:
                 assert getattr(after, name) == getattr(theirs, name)
             assert (name in after.user_fields) is (
-                mine or name in before.user_fields and not getattr(theirs, name)
+                mine or (name in before.user_fields and not getattr(theirs, name))
             )
         assert after.image_url == before.image_url
 

@@ -68,14 +68,23 @@ steps = st.one_of(
 def test_any_sequence_of_steps_keeps_the_lifecycle_rules(
     max_retries: int, sequence: list[Step]
 ) -> None:
-    """Status moves only along the lifecycle, progress never falls, retries stay bounded."""
+    """Status moves only along the lifecycle, progress never falls, retries stay bounded.
+
+    Once completed or failed, every further step raises `InvalidTransition`.
+    """
     task = _task(max_retries=max_retries)
     for tick, step in enumerate(sequence, start=1):
         now = NOW + timedelta(seconds=tick)
+        if task.status.terminal:
+            with pytest.raises(InvalidTransition):
+                step(task, now)
+            continue
         try:
             after = step(task, now)
         except InvalidTransition:
-            assert task.status is not TaskStatus.PROCESSING or step is _start
+            # Only a pending task refuses a step: progress or completion before starting.
+            assert task.status is TaskStatus.PENDING
+            assert step is not _start
             continue
         assert after.status in ALLOWED[task.status]
         assert after.progress >= task.progress

@@ -44,7 +44,9 @@ class World:
         """Log a user in by code (the development identity provider) and set the tier."""
         result = await login(self.deps, Login(code))
         if membership is not result.user.membership:
-            self.store.users[result.user.id] = attrs.evolve(result.user, membership=membership)
+            async with self.deps.uow() as uow:
+                await uow.users.update(attrs.evolve(result.user, membership=membership))
+                await uow.commit()
         return self.store.users[result.user.id]
 
     async def drain(self) -> list[Task | None]:
