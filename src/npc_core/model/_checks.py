@@ -68,6 +68,34 @@ def optional_number_in(lo: float, hi: float) -> Validator:
     return check
 
 
+def integer_in(lo: int, hi: int) -> Validator:
+    """A whole number within [lo, hi]."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        check_integer(camel(attribute.name), value, lo, hi)
+
+    return check
+
+
+def optional_integer_in(lo: int, hi: int) -> Validator:
+    """None, or a whole number within [lo, hi]."""
+
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            check_integer(camel(attribute.name), value, lo, hi)
+
+    return check
+
+
+def check_integer(field: str, value: object, lo: int, hi: int) -> int:
+    """Return `value` if it is a whole number within [lo, hi], else raise for `field`."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DomainValidationError(field, "must be a whole number")
+    if not lo <= value <= hi:
+        raise DomainValidationError(field, f"must be between {lo} and {hi}")
+    return value
+
+
 def check_number(field: str, value: object, lo: float, hi: float) -> float:
     """Return `value` if it is a finite number within [lo, hi], else raise for `field`."""
     if isinstance(value, bool) or not isinstance(value, int | float):

@@ -23,7 +23,7 @@ class ChatMessage:
     """One message of a chat, numbered from 1 within its session."""
 
     session_id: str
-    seq: int = attrs.field(validator=_checks.number_in(1, 10**9))
+    seq: int = attrs.field(validator=_checks.integer_in(1, 10**9))
     role: Role
     content: str = attrs.field(validator=_checks.text(20_000))
     created_at: datetime
@@ -70,4 +70,4 @@ HISTORY_TURNS = 20
 
 def recent_history(messages: list[ChatMessage], turns: int = HISTORY_TURNS) -> list[ChatMessage]:
     """The last `turns` messages in order: what the workflow sees of the past."""
-    return sorted(messages, key=lambda m: m.seq)[-turns:]
+    return sorted(messages, key=lambda m: m.seq)[-turns:] if turns > 0 else []

@@ -75,7 +75,7 @@ class CollaborationLogEntry:
 
     id: str
     session_id: str
-    seq: int = attrs.field(validator=_checks.number_in(1, 10**9))
+    seq: int = attrs.field(validator=_checks.integer_in(1, 10**9))
     action_type: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
     contributor: Contributor
     data: JsonObject

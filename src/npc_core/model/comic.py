@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
@@ -58,8 +59,8 @@ def build_timeline(
         raise DomainValidationError("panels", "must have at least one panel")
     if duration_ms < count:
         raise DomainValidationError("duration", f"is too short for {count} panels")
-    if any(w < 0 for w in weights):
-        raise DomainValidationError("weights", "must not be negative")
+    if any(not math.isfinite(w) or w < 0 for w in weights):
+        raise DomainValidationError("weights", "must be finite and not negative")
     total = sum(weights)
     shares = [w / total for w in weights] if total > 0 else [1 / count] * count
     spans: list[TimelineSpan] = []

@@ -32,7 +32,7 @@ class Movie:
     genres: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     aliases: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     release_year: int | None = attrs.field(
-        default=None, validator=_checks.optional_number_in(1870, 2200)
+        default=None, validator=_checks.optional_integer_in(1870, 2200)
     )
     director: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.NAME))
     created_at: datetime | None = None
@@ -49,8 +49,8 @@ class Character:
         default="", validator=_checks.text(limits.DESCRIPTION, allow_empty=True)
     )
     avatar_url: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.URL))
-    importance: int = attrs.field(default=1, validator=_checks.number_in(1, 5))
-    line_count: int = attrs.field(default=0, validator=_checks.number_in(0, 10**9))
+    importance: int = attrs.field(default=1, validator=_checks.integer_in(1, 5))
+    line_count: int = attrs.field(default=0, validator=_checks.integer_in(0, 10**9))
     personality_traits: tuple[str, ...] = attrs.field(default=(), converter=_strings)
 
 
@@ -77,13 +77,15 @@ class DialogueLine:
 
     id: str
     movie_id: str
-    order: int = attrs.field(validator=_checks.number_in(0, 10**9))
+    order: int = attrs.field(validator=_checks.integer_in(0, 10**9))
     content: str = attrs.field(validator=_checks.text(limits.DIALOGUE_LINE))
     character_id: str | None = None
     speaker: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.NAME))
     scene: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.TITLE))
-    start_ms: int | None = attrs.field(default=None, validator=_checks.optional_number_in(0, 10**9))
-    end_ms: int | None = attrs.field(default=None, validator=_checks.optional_number_in(0, 10**9))
+    start_ms: int | None = attrs.field(
+        default=None, validator=_checks.optional_integer_in(0, 10**9)
+    )
+    end_ms: int | None = attrs.field(default=None, validator=_checks.optional_integer_in(0, 10**9))
 
     def __attrs_post_init__(self) -> None:
         if self.start_ms is not None and self.end_ms is not None and self.end_ms < self.start_ms:

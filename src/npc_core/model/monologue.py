@@ -36,11 +36,11 @@ class EmotionMarker:
     With no `length`, it lasts until the next marker or the end of the text.
     """
 
-    position: int = attrs.field(validator=_checks.number_in(0, limits.MONOLOGUE))
+    position: int = attrs.field(validator=_checks.integer_in(0, limits.MONOLOGUE))
     emotion: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
     intensity: float = attrs.field(default=0.5, validator=_checks.number_in(0, 1))
     length: int | None = attrs.field(
-        default=None, validator=_checks.optional_number_in(1, limits.MONOLOGUE)
+        default=None, validator=_checks.optional_integer_in(1, limits.MONOLOGUE)
     )
 
     @property
@@ -87,6 +87,8 @@ def tidy_markers(markers: Sequence[EmotionMarker], text_length: int) -> tuple[Em
 def estimate_seconds(text: str, speed: float = 1.0) -> float:
     """Spoken duration of `text`: CJK by character, Latin by word, plus sentence pauses."""
     _checks.check_number("speed", speed, 0.5, 2.0)
+    # Full-width Latin letters and digits read like their half-width forms.
+    text = unicodedata.normalize("NFKC", text)
     cjk = sum(1 for c in text if _is_cjk(c))
     words = len(_LATIN_WORD.findall(text))
     pauses = len(_SENTENCE_END.findall(text))
@@ -138,8 +140,8 @@ def build_timing(text: str, markers: Sequence[EmotionMarker], speed: float = 1.0
         clock += seconds
     return TimingInfo(
         total_seconds=round(clock, 3),
-        cjk_characters=sum(1 for c in text if _is_cjk(c)),
-        latin_words=len(_LATIN_WORD.findall(text)),
+        cjk_characters=sum(1 for c in unicodedata.normalize("NFKC", text) if _is_cjk(c)),
+        latin_words=len(_LATIN_WORD.findall(unicodedata.normalize("NFKC", text))),
         segments=tuple(segments),
     )
 

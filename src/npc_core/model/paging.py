@@ -15,9 +15,9 @@ T = TypeVar("T")
 class PageRequest:
     """Which page of a list to return."""
 
-    page: int = attrs.field(default=1, validator=_checks.number_in(1, 10**6))
+    page: int = attrs.field(default=1, validator=_checks.integer_in(1, 10**6))
     page_size: int = attrs.field(
-        default=limits.PAGE_SIZE_DEFAULT, validator=_checks.number_in(1, limits.PAGE_SIZE_MAX)
+        default=limits.PAGE_SIZE_DEFAULT, validator=_checks.integer_in(1, limits.PAGE_SIZE_MAX)
     )
 
     @property

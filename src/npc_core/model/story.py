@@ -20,7 +20,7 @@ class StoryNode:
     """One beat of the story; `order` is its place, unique within the story."""
 
     id: str = attrs.field(validator=_checks.text(limits.SHORT_LABEL))
-    order: int = attrs.field(validator=_checks.number_in(1, limits.STORY_NODES))
+    order: int = attrs.field(validator=_checks.integer_in(1, limits.STORY_NODES))
     title: str = attrs.field(validator=_checks.text(limits.TITLE))
     content: str = attrs.field(
         default="", validator=_checks.text(limits.DESCRIPTION, allow_empty=True)

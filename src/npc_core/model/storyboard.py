@@ -34,7 +34,7 @@ def _effects(values: object) -> tuple[str, ...]:
 class Frame:
     """One frame of a storyboard; `user_fields` names the fields the user wrote."""
 
-    order: int = attrs.field(validator=_checks.number_in(1, limits.FRAMES))
+    order: int = attrs.field(validator=_checks.integer_in(1, limits.FRAMES))
     scene_description: str = attrs.field(
         default="", validator=_checks.text(limits.FRAME_FIELD, allow_empty=True)
     )

@@ -45,12 +45,12 @@ class Task:
     created_at: datetime
     updated_at: datetime
     status: TaskStatus = TaskStatus.PENDING
-    progress: int = attrs.field(default=0, validator=_checks.number_in(0, 100))
+    progress: int = attrs.field(default=0, validator=_checks.integer_in(0, 100))
     result: JsonObject | None = None
     error_message: str | None = None
-    priority: int = attrs.field(default=5, validator=_checks.number_in(1, 10))
+    priority: int = attrs.field(default=5, validator=_checks.integer_in(1, 10))
     retry_count: int = 0
-    max_retries: int = attrs.field(default=3, validator=_checks.number_in(0, 20))
+    max_retries: int = attrs.field(default=3, validator=_checks.integer_in(0, 20))
     started_at: datetime | None = None
     completed_at: datetime | None = None
 
@@ -72,10 +72,10 @@ class Task:
     def advance(self, progress: int, now: datetime) -> Task:
         """Report progress; a lower figure than already reported leaves it unchanged."""
         self._live("report progress")
-        _checks.check_number("progress", progress, 0, 100)
+        _checks.check_integer("progress", progress, 0, 100)
         if self.status is not TaskStatus.PROCESSING:
             raise InvalidTransition(f"task {self.id} is {self.status}; start it first")
-        return attrs.evolve(self, progress=max(self.progress, int(progress)), updated_at=now)
+        return attrs.evolve(self, progress=max(self.progress, progress), updated_at=now)
 
     def complete(self, result: JsonObject, now: datetime) -> Task:
         """Finish with `result`."""

@@ -14,12 +14,19 @@ from npc_core.model.traits import TraitMerge, TraitSuggestion, merge_traits
 def _union(
     old: Sequence[TraitSuggestion], new: Sequence[TraitSuggestion]
 ) -> tuple[TraitSuggestion, ...]:
-    out, seen = list(old), {s.key for s in old}
-    for suggestion in new:
-        if suggestion.key not in seen:
-            seen.add(suggestion.key)
-            out.append(suggestion)
-    return tuple(out[: limits.TRAITS_PER_SIDE])
+    """Every suggestion once per trait, in order of first appearance, evidence combined."""
+    out: dict[str, TraitSuggestion] = {}
+    for s in (*old, *new):
+        seen = out.get(s.key)
+        if seen is None:
+            out[s.key] = s
+            continue
+        confidences = [c for c in (seen.confidence, s.confidence) if c is not None]
+        out[s.key] = TraitSuggestion(
+            seen.name, (*seen.evidence, *s.evidence), max(confidences) if confidences else None
+        )
+    # Bounded like any one side of a merge; the earliest suggestions are kept.
+    return tuple(out.values())[: limits.TRAITS_PER_SIDE]
 
 
 @attrs.frozen

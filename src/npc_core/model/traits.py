@@ -127,6 +127,16 @@ def _dedupe(suggestions: Sequence[TraitSuggestion], provenance: Provenance) -> d
     return merged
 
 
+def _stronger(winner: Trait, loser: Trait) -> TraitConflict:
+    return TraitConflict(
+        kept=winner.name,
+        other=loser.name,
+        resolution=Resolution.KEEP_STRONGER,
+        suggestion=f"AI 给出的「{winner.name}」与「{loser.name}」矛盾："
+        f"保留置信度更高的「{winner.name}」。",
+    )
+
+
 def merge_traits(
     user: Sequence[str | TraitSuggestion],
     ai: Sequence[str | TraitSuggestion],
@@ -186,21 +196,17 @@ def merge_traits(
     for t in ai_only:
         if t.key in dropped:
             continue
-        rival = next((k for k in kept_ai if lexicon.contradicts(k.name, t.name)), None)
-        if rival is None:
+        rivals = [k for k in kept_ai if lexicon.contradicts(k.name, t.name)]
+        if not rivals:
             kept_ai.append(t)
             continue
-        winner, loser = (t, rival) if (t.confidence or 0) > (rival.confidence or 0) else (rival, t)
-        if winner is t:
-            kept_ai[kept_ai.index(rival)] = t
-        conflicts.append(
-            TraitConflict(
-                kept=winner.name,
-                other=loser.name,
-                resolution=Resolution.KEEP_STRONGER,
-                suggestion=f"AI 给出的「{winner.name}」与「{loser.name}」矛盾："
-                f"保留置信度更高的「{winner.name}」。",
-            )
-        )
+        strongest = max(rivals, key=lambda r: r.confidence or 0)  # the first on a tie
+        if (t.confidence or 0) > (strongest.confidence or 0):
+            # The newcomer outranks the whole opposite pole, synonyms included.
+            kept_ai = [k for k in kept_ai if k not in rivals]
+            kept_ai.append(t)
+            conflicts.extend(_stronger(t, loser) for loser in rivals)
+        else:
+            conflicts.append(_stronger(strongest, t))
     traits = (*(result[k] for k in mine), *kept_ai)
     return TraitMerge(traits=traits, conflicts=tuple(conflicts))

@@ -25,8 +25,8 @@ class Membership(StrEnum):
 class QuotaPolicy:
     """Daily AI actions per membership tier (from settings)."""
 
-    free_daily: int = attrs.field(default=20, validator=_checks.number_in(0, 1_000_000))
-    premium_daily: int = attrs.field(default=200, validator=_checks.number_in(0, 1_000_000))
+    free_daily: int = attrs.field(default=20, validator=_checks.integer_in(0, 1_000_000))
+    premium_daily: int = attrs.field(default=200, validator=_checks.integer_in(0, 1_000_000))
 
     def daily_limit(self, membership: Membership) -> int:
         """How many AI actions a member of this tier may use per local day."""
@@ -55,7 +55,7 @@ class User:
     nickname: str | None = attrs.field(default=None, validator=_checks.optional_text(50))
     avatar_url: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.URL))
     membership: Membership = Membership.FREE
-    usage_count: int = attrs.field(default=0, validator=_checks.number_in(0, 2**62))
+    usage_count: int = attrs.field(default=0, validator=_checks.integer_in(0, 2**62))
 
     def record_usage(self, now: datetime) -> User:
         """One more successful AI action."""

@@ -81,7 +81,6 @@ def test_recent_history_is_the_last_turns_in_order(order: list[int], turns: int)
     assert [m.seq for m in history] == list(range(max(1, 31 - turns), 31))
 
 
-@pytest.mark.xfail(strict=True, reason="recent_history: [-0:] slices the whole list")
 def test_recent_history_of_zero_turns_is_empty() -> None:
     """Asking for no history gives none, not all of it."""
     assert recent_history([_message(seq) for seq in range(1, 6)], 0) == []

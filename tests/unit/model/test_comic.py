@@ -133,10 +133,6 @@ def test_build_timeline_refuses_what_cannot_be_timed(
     assert caught.value.field == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build_timeline: a NaN or infinite weight raises ValueError from round()",
-)
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
 def test_build_timeline_refuses_non_finite_weights(bad: float) -> None:
     """A weight that is not a finite number is a validation error naming `weights`."""

@@ -167,10 +167,6 @@ def test_character_fields_are_validated(changes: dict[str, object], field: str) 
     assert caught.value.field == field
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_checks.number_in accepts non-integers for integer fields such as importance",
-)
 def test_character_importance_must_be_a_whole_number() -> None:
     """Importance 2.5 is not one of 1-5."""
     with pytest.raises(DomainValidationError) as caught:

@@ -193,10 +193,6 @@ def test_speed_outside_half_to_double_is_refused(speed: float) -> None:
     assert caught.value.field == "speed"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="estimate_seconds counts full-width Latin letters as CJK characters",
-)
 def test_full_width_latin_is_timed_like_half_width() -> None:
     """ＨＥＬＬＯ is one Latin word, as HELLO is, not five CJK characters."""
     assert estimate_seconds("ＨＥＬＬＯ") == estimate_seconds("HELLO")

@@ -242,10 +242,6 @@ def test_of_two_equally_confident_ai_traits_the_first_stays() -> None:
     assert merged.conflicts[0].other == "悲观"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="merge_traits: an AI trait replacing one rival keeps its opposite pole's synonyms",
-)
 def test_ai_synonyms_on_one_pole_do_not_survive_the_opposite_pole() -> None:
     """AI 内向 (0.5), introverted (0.5), extrovert (0.9): no contradictory pair stays silently."""
     merged = merge_traits(
@@ -262,10 +258,6 @@ def test_ai_synonyms_on_one_pole_do_not_survive_the_opposite_pole() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TraitProfile.start merges duplicate AI suggestions, revise only keeps the first",
-)
 def test_revising_with_duplicated_ai_suggestions_changes_nothing() -> None:
     """AI suggests 勇敢 twice with different evidence; revising with the same keeps the merge."""
     ai = [TraitSuggestion("勇敢", ("e1",), 0.3), TraitSuggestion("勇敢 ", ("e2",), 0.9)]
