@@ -28,9 +28,13 @@ class AntonymLexicon:
                     poles[fold(word)] = side
         return cls(poles)
 
+    def pole(self, trait: str) -> int | None:
+        """The pole `trait` (any spelling) belongs to; opposite poles are 2k and 2k+1."""
+        return self.poles.get(fold(trait))
+
     def contradicts(self, a: str, b: str) -> bool:
         """Whether traits `a` and `b` (any spelling) sit on opposite poles of one pair."""
-        pa, pb = self.poles.get(fold(a)), self.poles.get(fold(b))
+        pa, pb = self.pole(a), self.pole(b)
         return pa is not None and pb is not None and pa // 2 == pb // 2 and pa != pb
 
 

@@ -8,7 +8,7 @@ instead of being silently kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import StrEnum
 
 import attrs
@@ -152,10 +152,10 @@ def merge_traits(
     The result depends only on the sets of inputs' keys and their order of first
     appearance, so merging the same suggestions again changes nothing.
     """
-    lexicon = lexicon or default_lexicon()
+    poles = _Poles(lexicon or default_lexicon())
+    clash = poles.clash
     mine = _dedupe(as_suggestions("userTraits", user), Provenance.USER)
     theirs = _dedupe(as_suggestions("aiSuggestions", ai), Provenance.AI)
-    conflicts: list[TraitConflict] = []
     result = dict(mine)
     for key, trait in theirs.items():
         if key in result:
@@ -164,49 +164,88 @@ def merge_traits(
                 TraitSuggestion(trait.name, trait.evidence, trait.confidence),
                 Provenance.BOTH,
             )
-    user_traits = list(mine.values())
-    for index, a in enumerate(user_traits):
-        conflicts.extend(
-            TraitConflict(
-                kept=a.name,
-                other=b.name,
-                resolution=Resolution.CLARIFY,
-                suggestion=f"你同时认为角色「{a.name}」又「{b.name}」：两者都保留，"
-                f"建议写明各自出现的情境。",
-            )
-            for b in user_traits[index + 1 :]
-            if lexicon.contradicts(a.name, b.name)
-        )
+    # Only traits in the lexicon can contradict anything.
+    user_traits = [t for t in mine.values() if poles.pole(t) is not None]
+    conflicts = _user_contradictions(user_traits, clash)
     ai_only = [t for k, t in theirs.items() if k not in mine]
-    dropped: set[str] = set()
+    ai_left = _against_user(ai_only, user_traits, clash, conflicts)
+    kept_ai = _strongest_ai(ai_left, clash, conflicts)
+    traits = (*(result[k] for k in mine), *kept_ai)
+    return TraitMerge(traits=traits, conflicts=tuple(conflicts))
+
+
+Clash = Callable[[Trait, Trait], bool]
+
+
+class _Poles:
+    """Which traits contradict, folding each name once rather than once per pair."""
+
+    def __init__(self, lexicon: AntonymLexicon) -> None:
+        self._lexicon = lexicon
+        self._poles: dict[str, int | None] = {}
+
+    def pole(self, trait: Trait) -> int | None:
+        if trait.name not in self._poles:
+            self._poles[trait.name] = self._lexicon.pole(trait.name)
+        return self._poles[trait.name]
+
+    def clash(self, a: Trait, b: Trait) -> bool:
+        pa, pb = self.pole(a), self.pole(b)
+        return pa is not None and pb is not None and pa // 2 == pb // 2 and pa != pb
+
+
+def _user_contradictions(user_traits: list[Trait], clash: Clash) -> list[TraitConflict]:
+    """Contradictory pairs among the user's own traits: both stay, the user clarifies."""
+    return [
+        TraitConflict(
+            kept=a.name,
+            other=b.name,
+            resolution=Resolution.CLARIFY,
+            suggestion=f"你同时认为角色「{a.name}」又「{b.name}」：两者都保留，"
+            f"建议写明各自出现的情境。",
+        )
+        for index, a in enumerate(user_traits)
+        for b in user_traits[index + 1 :]
+        if clash(a, b)
+    ]
+
+
+def _against_user(
+    ai_only: list[Trait], user_traits: list[Trait], clash: Clash, conflicts: list[TraitConflict]
+) -> list[Trait]:
+    """AI traits that contradict none of the user's; the others are reported."""
+    left = []
     for t in ai_only:
-        rival = next((u for u in user_traits if lexicon.contradicts(u.name, t.name)), None)
-        if rival is not None:
-            dropped.add(t.key)
-            conflicts.append(
-                TraitConflict(
-                    kept=rival.name,
-                    other=t.name,
-                    resolution=Resolution.KEEP_USER,
-                    suggestion=f"AI 建议的「{t.name}」与你的「{rival.name}」矛盾："
-                    f"保留你的判断，可把「{t.name}」视为特定情境下的表现。",
-                )
+        rival = next((u for u in user_traits if clash(u, t)), None)
+        if rival is None:
+            left.append(t)
+            continue
+        conflicts.append(
+            TraitConflict(
+                kept=rival.name,
+                other=t.name,
+                resolution=Resolution.KEEP_USER,
+                suggestion=f"AI 建议的「{t.name}」与你的「{rival.name}」矛盾："
+                f"保留你的判断，可把「{t.name}」视为特定情境下的表现。",
             )
-    kept_ai: list[Trait] = []
-    for t in ai_only:
-        if t.key in dropped:
-            continue
-        rivals = [k for k in kept_ai if lexicon.contradicts(k.name, t.name)]
+        )
+    return left
+
+
+def _strongest_ai(ai: list[Trait], clash: Clash, conflicts: list[TraitConflict]) -> list[Trait]:
+    """Of contradictory AI traits the most confident stays (the first on a tie)."""
+    kept: list[Trait] = []
+    for t in ai:
+        rivals = [k for k in kept if clash(k, t)]
         if not rivals:
-            kept_ai.append(t)
+            kept.append(t)
             continue
-        strongest = max(rivals, key=lambda r: r.confidence or 0)  # the first on a tie
+        strongest = max(rivals, key=lambda r: r.confidence or 0)
         if (t.confidence or 0) > (strongest.confidence or 0):
             # The newcomer outranks the whole opposite pole, synonyms included.
-            kept_ai = [k for k in kept_ai if k not in rivals]
-            kept_ai.append(t)
+            kept = [k for k in kept if k not in rivals]
+            kept.append(t)
             conflicts.extend(_stronger(t, loser) for loser in rivals)
         else:
             conflicts.append(_stronger(strongest, t))
-    traits = (*(result[k] for k in mine), *kept_ai)
-    return TraitMerge(traits=traits, conflicts=tuple(conflicts))
+    return kept
