@@ -6,6 +6,7 @@ from adapters.memory.identity import DevelopmentIdentityProvider
 from adapters.memory.ids import SequentialIds, UuidGenerator
 from adapters.memory.ledger import MemoryQuotaLedger
 from adapters.memory.queue import MemoryTaskQueue, QueuedTask
+from adapters.memory.runner import InProcessTaskQueue
 from adapters.memory.storage import MemoryObjectStorage
 from adapters.memory.store import MemoryStore
 from adapters.memory.tokens import MemoryTokenIssuer
@@ -14,6 +15,7 @@ from adapters.memory.workflows import ScriptedWorkflowRunner, WorkflowCall, Work
 
 __all__ = [
     "DevelopmentIdentityProvider",
+    "InProcessTaskQueue",
     "ManualClock",
     "MemoryCache",
     "MemoryObjectStorage",
