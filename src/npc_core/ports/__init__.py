@@ -3,6 +3,7 @@
 from npc_core.ports.infrastructure import (
     Cache,
     Clock,
+    IdempotencyStore,
     Identity,
     IdentityProvider,
     IdGenerator,
@@ -79,6 +80,7 @@ __all__ = [
     "DialogueRepository",
     "GeneratedFile",
     "IdGenerator",
+    "IdempotencyStore",
     "Identity",
     "IdentityProvider",
     "IssuedToken",

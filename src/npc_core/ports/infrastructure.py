@@ -96,3 +96,23 @@ class IdGenerator(Protocol):
 
     def new_token(self, nbytes: int = 16) -> str:
         """A URL-safe random token carrying `nbytes` random bytes."""
+
+
+class IdempotencyStore(Protocol):
+    """Remembers responses to requests sent with an `Idempotency-Key`, per user, for a while.
+
+    `claim` lets exactly one request with a key proceed; the others find its saved
+    response (`load`) once it is done, or nothing while it is still running.
+    """
+
+    async def claim(self, scope: str, key: str, ttl_seconds: int) -> bool:
+        """Take the key if nobody has; whether this caller got it."""
+
+    async def save(self, scope: str, key: str, response: bytes, ttl_seconds: int) -> None:
+        """Keep the finished response for the claimed key."""
+
+    async def load(self, scope: str, key: str) -> bytes | None:
+        """The saved response, or None (unknown key, or its request still running)."""
+
+    async def forget(self, scope: str, key: str) -> None:
+        """Release a claim whose request failed, so a retry may run."""

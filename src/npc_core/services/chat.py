@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import attrs
@@ -12,7 +13,7 @@ from npc_core.ports import CharacterChatInput, CharacterChatOutput, ChatChunk, C
 from npc_core.services.deps import Deps
 from npc_core.services.library import require_character
 from npc_core.services.profiles import character_profile
-from npc_core.services.quota import ai_action
+from npc_core.services.quota import ai_action, release, reserve
 from npc_core.services.users import load_user
 
 
@@ -78,16 +79,40 @@ async def chat(deps: Deps, command: SendMessage) -> ChatResult:
 async def stream_chat(deps: Deps, command: SendMessage) -> AsyncIterator[ChatChunk]:
     """Send a message and yield the reply as it is written; the last chunk carries the whole.
 
-    The exchange is kept only when the reply finished; a stream cut short (client gone,
-    upstream error) keeps nothing and gives the quota back.
+    The workflow is read by a task of its own, so a client that stops listening (the
+    mini-program went to the background) does not stop the reply: it is still saved
+    to the session when it finishes. An upstream error keeps nothing and gives the
+    quota back.
     """
     user = await load_user(deps, command.user_id)
     data = await _prepare(deps, command)
-    async with ai_action(deps, user):
-        async for chunk in deps.workflows.stream_chat(user.id, data):
-            if chunk.final is not None:
-                await _keep(deps, command, chunk.final)
-            yield chunk
+    await reserve(deps, user)
+    chunks: asyncio.Queue[ChatChunk | BaseException | None] = asyncio.Queue()
+
+    async def pump() -> None:
+        try:
+            async for chunk in deps.workflows.stream_chat(user.id, data):
+                if chunk.final is not None:
+                    await _keep(deps, command, chunk.final)
+                chunks.put_nowait(chunk)
+        except BaseException as error:
+            await release(deps, user.id)
+            chunks.put_nowait(error)
+            if not isinstance(error, Exception):
+                raise
+        finally:
+            chunks.put_nowait(None)
+
+    task = asyncio.create_task(pump())
+    _PUMPS.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(_PUMPS.discard)
+    while (item := await chunks.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+_PUMPS: set[asyncio.Task[None]] = set()
 
 
 @attrs.frozen

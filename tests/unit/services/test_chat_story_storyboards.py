@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from npc_core.errors import Conflict, DomainValidationError, NotFound, UpstreamTimeout
@@ -257,3 +259,32 @@ async def test_storyboard_edits_are_owned_versioned_and_renumbered() -> None:
         await get_storyboard(world.deps, bob.id, board.id)
     with pytest.raises(NotFound):
         await edit_storyboard(world.deps, EditStoryboard(bob.id, board.id, edited.version, "x"))
+
+
+async def test_streamed_reply_is_saved_even_when_the_client_stops_listening() -> None:
+    """Closing the stream after the first piece still saves the whole exchange."""
+    world = await make_world()
+    user = await world.user()
+    world.workflows.delay(Workflow.CHARACTER_CHAT, 0.01)
+    stream = stream_chat(world.deps, SendMessage(user.id, "gone", SU_WAN, "你好"))
+    first = await anext(aiter(stream))
+    assert first.text
+    await stream.aclose()  # type: ignore[attr-defined]
+    for _ in range(100):
+        if world.store.chats.get("gone") is not None and world.store.chats["gone"].message_count:
+            break
+        await asyncio.sleep(0.01)
+    history = await get_chat_session(world.deps, user.id, "gone")
+    assert [m.role.value for m in history.messages] == ["user", "assistant"]
+    assert (await get_profile(world.deps, user.id)).usage.used == 1
+
+
+async def test_streamed_reply_failing_upstream_keeps_nothing() -> None:
+    """An upstream error mid-stream raises to the reader and gives the quota back."""
+    world = await make_world()
+    user = await world.user()
+    world.workflows.fail(Workflow.CHARACTER_CHAT, UpstreamTimeout("character_chat", "slow"))
+    with pytest.raises(UpstreamTimeout):
+        async for _ in stream_chat(world.deps, SendMessage(user.id, "x", SU_WAN, "你好")):
+            pass
+    assert (await get_profile(world.deps, user.id)).usage.used == 0
