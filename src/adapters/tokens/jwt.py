@@ -59,6 +59,14 @@ def _json_segment(segment: str, what: str) -> dict[str, object]:
     return value
 
 
+def _check_header(header: dict[str, object]) -> None:
+    # Only the one algorithm we issue: never "none", never one the token picks.
+    if header.get("alg") != ALGORITHM:
+        raise TokenInvalid("the token algorithm is not HS256")
+    if header.get("typ", "JWT") != "JWT":
+        raise TokenInvalid("the token type is not JWT")
+
+
 def _encode_json(value: dict[str, object]) -> str:
     # Compact, ASCII-only JSON: the bytes are fixed for given claims, so tokens are reproducible.
     return _b64encode(json.dumps(value, separators=(",", ":")).encode("ascii"))
@@ -134,21 +142,19 @@ class JwtTokenIssuer:
         parts = token.split(".")
         if len(parts) != 3:  # noqa: PLR2004 - header, claims, signature
             raise TokenInvalid("the token does not have three parts")
+        if not all(_SEGMENT.fullmatch(part) for part in parts):
+            raise TokenInvalid("the token is not three base64url parts")
         header_part, claims_part, signature_part = parts
 
-        header = _json_segment(header_part, "header")
-        # Only the one algorithm we issue: never "none", never one the token picks.
-        if header.get("alg") != ALGORITHM:
-            raise TokenInvalid("the token algorithm is not HS256")
-        if header.get("typ", "JWT") != "JWT":
-            raise TokenInvalid("the token type is not JWT")
-
+        _check_header(_json_segment(header_part, "header"))
         signature = _b64decode(signature_part)
         expected = self._sign(f"{header_part}.{claims_part}".encode("ascii"))
         if not hmac.compare_digest(signature, expected):
             raise TokenInvalid("the token signature does not match")
+        return self._subject(_json_segment(claims_part, "claims"))
 
-        claims = _json_segment(claims_part, "claims")
+    def _subject(self, claims: dict[str, object]) -> str:
+        """The user id in signed claims, once issuer and expiry are checked."""
         if claims.get("iss") != self._issuer:
             raise TokenInvalid("the token was not issued here")
         subject = claims.get("sub")
