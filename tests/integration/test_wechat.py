@@ -26,7 +26,7 @@ from npc_core.errors import IdentityRejected, IdentityUnavailable, NpcError
 from npc_core.ports import Identity, IdentityProvider
 
 APP_ID = "wx0123456789abcdef"
-APP_SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105 - fake, 32 hex digits like a real one
+APP_SECRET = "0123456789abcdef0123456789abcdef"
 SESSION_KEY = "tiihtNczf5v6AKRyjwEUhQ=="
 CLIENT_TIMEOUT = 0.3
 SLOW_ANSWER_SECONDS = 5.0

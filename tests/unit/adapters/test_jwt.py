@@ -19,7 +19,7 @@ from adapters.tokens.jwt import MAX_TOKEN_LENGTH
 from npc_core.errors import TokenExpired, TokenInvalid
 from npc_core.ports import TokenIssuer
 
-SECRET = "test-secret-that-is-at-least-32-bytes-long"  # noqa: S105 - a test key
+SECRET = "test-secret-that-is-at-least-32-bytes-long"
 START = datetime(2025, 1, 1, tzinfo=UTC)  # 1735689600 seconds since the epoch
 TTL = 3600
 
