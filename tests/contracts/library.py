@@ -8,7 +8,7 @@ from npc_core.errors import Conflict
 from npc_core.model import Movie, PageRequest
 from npc_core.ports import UnitOfWork, UnitOfWorkFactory
 from tests.contracts import builders as b
-from tests.contracts.uow import UnitOfWorkFixture, given, write_then_commit
+from tests.contracts.uow import UnitOfWorkFixture, given, given_movies, write_then_commit
 
 
 async def _add_movies(uow_factory: UnitOfWorkFactory, *movies: Movie) -> None:
@@ -105,6 +105,89 @@ class LibraryContract(UnitOfWorkFixture):
         assert [m.title for m in last.items] == ["电影04", "电影03", "电影02", "电影01", "电影00"]
         assert (beyond.items, beyond.total) == ((), 25)
 
+    async def test_keywords_are_text_never_patterns_or_sql(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        """`%`, `_`, quotes and SQL in a keyword match only themselves, literally."""
+        await _add_movies(
+            uow_factory,
+            b.movie("百分百 100%"),
+            b.movie("下划线 a_b"),
+            b.movie("It's a Wonderful Life"),
+            b.movie('双引号 "引用"'),
+            b.movie("ab 普通"),
+            b.movie("反斜杠 a\\b"),
+        )
+        assert await _search(uow_factory, "%") == ["百分百 100%"]
+        assert await _search(uow_factory, "0%") == ["百分百 100%"]
+        assert await _search(uow_factory, "_") == ["下划线 a_b"]
+        assert await _search(uow_factory, "a_b") == ["下划线 a_b"]
+        assert await _search(uow_factory, "'") == ["It's a Wonderful Life"]
+        assert await _search(uow_factory, '"引用"') == ['双引号 "引用"']
+        assert await _search(uow_factory, "\\") == ["反斜杠 a\\b"]
+        assert await _search(uow_factory, "' OR '1'='1") == []
+        assert await _search(uow_factory, "%' OR 1=1; --") == []
+
+    async def test_punctuation_only_keywords_match_punctuation(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        """A keyword of punctuation alone finds the titles holding it, full-width alike."""
+        await _add_movies(uow_factory, b.movie("你好！"), b.movie("再见。"), b.movie("无标点"))
+        assert await _search(uow_factory, "!") == ["你好！"]
+        assert await _search(uow_factory, "！") == ["你好！"]
+        assert await _search(uow_factory, "。") == ["再见。"]
+        assert await _search(uow_factory, "?!") == []
+
+    async def test_mixed_and_full_width_keywords(self, uow_factory: UnitOfWorkFactory) -> None:
+        """Chinese and Latin mix in one keyword; full-width text matches on either side."""
+        await _add_movies(
+            uow_factory,
+            b.movie("X战警：第一战", original_title="X-Men: First Class", rating=7.5),
+            b.movie("ＡＢＣ谋杀案", rating=6.5),
+            b.movie("Fight Club 搏击俱乐部", rating=8.75),
+        )
+        assert await _search(uow_factory, "x战警") == ["X战警：第一战"]
+        assert await _search(uow_factory, "Ｘ战警") == ["X战警：第一战"]
+        assert await _search(uow_factory, "abc谋杀") == ["ＡＢＣ谋杀案"]
+        assert await _search(uow_factory, "club 搏击") == ["Fight Club 搏击俱乐部"]
+        assert await _search(uow_factory, "  fight   CLUB  ") == ["Fight Club 搏击俱乐部"]
+        assert await _search(uow_factory, "men: first") == ["X战警：第一战"]
+
+    async def test_every_pair_of_characters_is_not_a_match(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        """A keyword matches as a whole: its pieces scattered over a title are no match."""
+        await _add_movies(uow_factory, b.movie("击俱与俱乐", overview="abc 与 bcd"))
+        assert await _search(uow_factory, "击俱乐") == []
+        assert await _search(uow_factory, "abcd") == []
+        assert await _search(uow_factory, "击俱") == ["击俱与俱乐"]
+        assert await _search(uow_factory, "c 与 b") == ["击俱与俱乐"]
+
+    async def test_long_overviews_match_anywhere(self, uow_factory: UnitOfWorkFactory) -> None:
+        """A keyword near the end of a very long overview still finds the film."""
+        long_overview = "很长的简介。" * 2_000 + "结尾的秘密"
+        await _add_movies(
+            uow_factory,
+            b.movie("长篇", overview=long_overview, rating=5.0),
+            b.movie("短篇", overview="结尾的秘密就在这里", rating=6.0),
+        )
+        assert await _search(uow_factory, "结尾的秘密") == ["短篇", "长篇"]
+        assert await _search(uow_factory, "尾的") == ["短篇", "长篇"]
+        assert await _search(uow_factory, "密") == ["短篇", "长篇"]
+
+    async def test_equal_ranks_and_ratings_order_by_title(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        """Ties of rank and rating come by title (code point order); no rating counts as 0."""
+        await _add_movies(
+            uow_factory,
+            b.movie("战争 B", rating=None),
+            b.movie("战争 a", rating=0.0),
+            b.movie("战争 A", rating=7.0),
+            b.movie("战争 Z", rating=7.0),
+        )
+        assert await _search(uow_factory, "战争") == ["战争 A", "战争 Z", "战争 B", "战争 a"]
+
     async def test_recommended_films_are_best_rated_then_most_popular(
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
@@ -126,6 +209,7 @@ class LibraryContract(UnitOfWorkFixture):
     ) -> None:
         """A film's characters come by importance, then lines, then name; other films' stay out."""
         film, other = b.new_id(), b.new_id()
+        await given_movies(uow_factory, film, other)
         cast = [
             b.character(film, "Bob", importance=2, line_count=5),
             b.character(film, "主角", importance=5, line_count=100),
@@ -148,14 +232,22 @@ class LibraryContract(UnitOfWorkFixture):
     async def test_dialogues_come_in_film_order(self, uow_factory: UnitOfWorkFactory) -> None:
         """Lines page in film order, optionally one character's; speakerless lines included."""
         film, other = b.new_id(), b.new_id()
-        hero, villain = b.new_id(), b.new_id()
+        await given_movies(uow_factory, film, other)
+        cast = [b.character(film, "英雄"), b.character(film, "反派"), b.character(other, "路人")]
+        hero, villain, stranger = (person.id for person in cast)
         speakers = [hero, villain, None, hero, villain, hero]
         lines = [
             b.line(film, order, who)
             for order, who in zip([50, 10, 30, 20, 60, 40], speakers, strict=True)
         ]
-        lines.append(b.line(other, 1, b.new_id()))
-        await given(uow_factory, lambda uow: uow.dialogues.add_many(lines))
+        lines.append(b.line(other, 1, stranger))
+
+        async def fill(uow: UnitOfWork) -> None:
+            for person in cast:
+                await uow.characters.add(person)
+            await uow.dialogues.add_many(lines)
+
+        await given(uow_factory, fill)
         async with uow_factory() as uow:
             everything = await uow.dialogues.for_movie(film, PageRequest(1, 4))
             rest = await uow.dialogues.for_movie(film, PageRequest(2, 4))
@@ -171,7 +263,9 @@ class LibraryContract(UnitOfWorkFixture):
 
     async def test_a_duplicate_line_conflicts(self, uow_factory: UnitOfWorkFactory) -> None:
         """`add_many` refuses a line whose id is taken."""
-        first = b.line(b.new_id(), 1)
+        film = b.new_id()
+        await given_movies(uow_factory, film)
+        first = b.line(film, 1)
         await given(uow_factory, lambda uow: uow.dialogues.add_many([first]))
         async with uow_factory() as uow:
             with pytest.raises(Conflict):

@@ -11,7 +11,7 @@ from npc_core.errors import Conflict, NotFound
 from npc_core.model import PageRequest, TaskStatus
 from npc_core.ports import UnitOfWork, UnitOfWorkFactory
 from tests.contracts import builders as b
-from tests.contracts.uow import UnitOfWorkFixture, given, write_then_commit
+from tests.contracts.uow import UnitOfWorkFixture, given, given_users, write_then_commit
 
 
 class OwnedDataContract(UnitOfWorkFixture):
@@ -31,6 +31,7 @@ class OwnedDataContract(UnitOfWorkFixture):
     ) -> None:
         """Each owned row comes back equal for its owner and is absent for anyone else."""
         owner, stranger = b.new_id(), b.new_id()
+        await given_users(uow_factory, owner)
         profile, story, board = b.trait_profile(owner), b.story(owner), b.storyboard(owner)
         collab, chat, work = b.collaboration(owner), b.chat_session(owner), b.work(owner)
         monologue, audio, comic, job = (
@@ -95,6 +96,7 @@ class OwnedDataContract(UnitOfWorkFixture):
 
     async def test_collaboration_log_appends_in_order(self, uow_factory: UnitOfWorkFactory) -> None:
         """`save` stores the session and appends entries; `log` returns them in order."""
+        await given_users(uow_factory, "u1")
         session = b.collaboration("u1")
         entries = [b.log_entry(session.id, seq) for seq in (1, 2, 3)]
         async with uow_factory() as uow:
@@ -116,6 +118,7 @@ class OwnedDataContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """Two writers appending the same entry number: the later one gets `Conflict`."""
+        await given_users(uow_factory, "u1")
         session = b.collaboration("u1")
         await given(uow_factory, lambda uow: uow.collaborations.add(session))
         await given(
@@ -137,6 +140,7 @@ class OwnedDataContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """Messages come in seq order; `limit` returns the most recent ones, still in order."""
+        await given_users(uow_factory, "u1")
         session = b.chat_session("u1")
         messages = [b.chat_message(session.id, seq) for seq in range(1, 7)]
         async with uow_factory() as uow:
@@ -169,6 +173,7 @@ class OwnedDataContract(UnitOfWorkFixture):
 
     async def test_works_list_newest_first_in_pages(self, uow_factory: UnitOfWorkFactory) -> None:
         """A user's works come newest first, paged; other users' works stay out."""
+        await given_users(uow_factory, "u1", "u2")
         works = [b.work("u1", seconds, f"作品{seconds}") for seconds in (30, 10, 50, 20, 40)]
 
         async def fill(uow: UnitOfWork) -> None:
@@ -188,6 +193,7 @@ class OwnedDataContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """The owner may rename and delete a work; anyone else finds nothing to change."""
+        await given_users(uow_factory, "u1")
         work = b.work("u1")
         await given(uow_factory, lambda uow: uow.works.add(work))
         renamed = attrs.evolve(work, title="新名字", metadata={"frames": 4})
@@ -209,6 +215,7 @@ class OwnedDataContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """Mutating a JSON field of a returned row does not change what is stored."""
+        await given_users(uow_factory, "u1")
         work = b.work("u1")
         await given(uow_factory, lambda uow: uow.works.add(work))
         async with uow_factory() as uow:
@@ -224,6 +231,7 @@ class OwnedDataContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """`save` overwrites a task; `with_status` lists one status, oldest first, up to `limit`."""
+        await given_users(uow_factory, "u1")
         jobs = [b.task("u1", seconds) for seconds in (30, 10, 20, 40)]
 
         async def fill(uow: UnitOfWork) -> None:
@@ -251,6 +259,7 @@ class OwnedDataContract(UnitOfWorkFixture):
 
     async def test_analyses_list_oldest_first(self, uow_factory: UnitOfWorkFactory) -> None:
         """A user's analyses of one character come oldest first; other characters' stay out."""
+        await given_users(uow_factory, "u1")
         character = b.new_id()
         analyses = [b.dialogue_analysis("u1", character, seconds) for seconds in (20, 10, 30)]
 
@@ -265,6 +274,7 @@ class OwnedDataContract(UnitOfWorkFixture):
 
     async def test_a_shared_comic_is_found_by_token(self, uow_factory: UnitOfWorkFactory) -> None:
         """The share token finds the comic for anyone; the newest comic of a work is its comic."""
+        await given_users(uow_factory, "u1")
         work = b.new_id()
         older, newer = b.comic("u1", work, seconds=0), b.comic("u1", work, seconds=60)
 

@@ -13,7 +13,7 @@ from npc_core.errors import Conflict, NotFound
 from npc_core.model import Membership, Story, Storyboard, TraitProfile
 from npc_core.ports import UnitOfWork, UnitOfWorkFactory
 from tests.contracts import builders as b
-from tests.contracts.uow import UnitOfWorkFixture, given, write_then_commit
+from tests.contracts.uow import UnitOfWorkFixture, given, given_users, write_then_commit
 
 A = TypeVar("A", TraitProfile, Story, Storyboard)
 
@@ -109,6 +109,7 @@ class TransactionContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """A unit of work reads its own uncommitted writes."""
+        await given_users(uow_factory, "u1")
         someone, job = b.user(), b.task("u1")
         async with uow_factory() as uow:
             await uow.users.add(someone)
@@ -120,6 +121,7 @@ class TransactionContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """Until commit, no other unit of work sees the writes; after it, it sees all of them."""
+        await given_users(uow_factory, "u1")
         someone, film, job = b.user(), b.movie(), b.task("u1")
         async with uow_factory() as writer:
             await writer.users.add(someone)
@@ -137,6 +139,7 @@ class TransactionContract(UnitOfWorkFixture):
 
     async def test_adding_an_existing_id_conflicts(self, uow_factory: UnitOfWorkFactory) -> None:
         """Adding a row whose id is taken raises `Conflict` (at add or at commit)."""
+        await given_users(uow_factory, "u1")
         someone, film, job = b.user(), b.movie(), b.task("u1")
 
         async def fill(uow: UnitOfWork) -> None:
@@ -171,6 +174,7 @@ class TransactionContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory
     ) -> None:
         """A user has one trait profile per character."""
+        await given_users(uow_factory, "u1")
         first = b.trait_profile("u1")
         await given(uow_factory, lambda uow: uow.trait_profiles.add(first))
         async with uow_factory() as uow:
@@ -184,6 +188,7 @@ class TransactionContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory, kind: Versioned[Any]
     ) -> None:
         """`update` stores the change and returns it with the version one higher."""
+        await given_users(uow_factory, "u1")
         original = kind.make("u1")
         await given(uow_factory, lambda uow: kind.repository(uow).add(original))
         async with uow_factory() as uow:
@@ -203,6 +208,7 @@ class TransactionContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory, kind: Versioned[Any]
     ) -> None:
         """Of two writers that read the same version, the later one gets `Conflict`."""
+        await given_users(uow_factory, "u1")
         original = kind.make("u1")
         await given(uow_factory, lambda uow: kind.repository(uow).add(original))
         async with uow_factory() as first, uow_factory() as second:
@@ -221,6 +227,7 @@ class TransactionContract(UnitOfWorkFixture):
         self, uow_factory: UnitOfWorkFactory, kind: Versioned[Any]
     ) -> None:
         """An update naming someone else as owner does not touch the owner's row."""
+        await given_users(uow_factory, "owner")
         original = kind.make("owner")
         await given(uow_factory, lambda uow: kind.repository(uow).add(original))
         async with uow_factory() as uow:
@@ -303,6 +310,7 @@ class TransactionContract(UnitOfWorkFixture):
 
     async def test_views_count_every_concurrent_view(self, uow_factory: UnitOfWorkFactory) -> None:
         """`count_view` from concurrent units of work loses no view."""
+        await given_users(uow_factory, "u1")
         shared = b.comic("u1")
         await given(uow_factory, lambda uow: uow.comics.add(shared))
 

@@ -1,4 +1,4 @@
-"""The abstract fixture every repository contract runs on, and a seeding helper."""
+"""The abstract fixture every repository contract runs on, and seeding helpers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from npc_core.ports import UnitOfWork, UnitOfWorkFactory
+from tests.contracts import builders
 
 
 class UnitOfWorkFixture:
@@ -34,3 +35,23 @@ async def write_then_commit(uow: UnitOfWork, write: Awaitable[object]) -> None:
     """Await `write`, then commit: an adapter may detect a conflict at either step."""
     await write
     await uow.commit()
+
+
+async def given_users(uow_factory: UnitOfWorkFactory, *user_ids: str) -> None:
+    """Store a user under each id: every row a user owns refers to its user."""
+
+    async def fill(uow: UnitOfWork) -> None:
+        for user_id in user_ids:
+            await uow.users.add(builders.user(user_id))
+
+    await given(uow_factory, fill)
+
+
+async def given_movies(uow_factory: UnitOfWorkFactory, *movie_ids: str) -> None:
+    """Store a film under each id: characters and lines refer to their film."""
+
+    async def fill(uow: UnitOfWork) -> None:
+        for movie_id in movie_ids:
+            await uow.movies.add(builders.movie(f"电影{movie_id[:8]}", movie_id=movie_id))
+
+    await given(uow_factory, fill)

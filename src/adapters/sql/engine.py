@@ -1,0 +1,128 @@
+"""Database URLs and engines: async for the app, sync for migrations.
+
+`NPC_DATABASE_URL` may name the backend with or without a driver (`mysql://`,
+`mariadb+pymysql://`, `sqlite:///var/npc.sqlite3`); the app always talks through the
+asyncio drivers (aiomysql, aiosqlite) and Alembic through the sync ones (PyMySQL,
+sqlite3). Nothing here connects: an engine opens connections on first use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import URL, Engine, event, make_url
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+_ASYNC_DRIVERS: Final = {"mysql": "aiomysql", "mariadb": "aiomysql", "sqlite": "aiosqlite"}
+_SYNC_DRIVERS: Final = {"mysql": "pymysql", "mariadb": "pymysql", "sqlite": "pysqlite"}
+
+# Recycle pooled MySQL connections well before a server or proxy closes idle ones
+# (wait_timeout is often lowered to 600-3600 s on managed databases).
+POOL_RECYCLE_SECONDS: Final = 1_800
+# How long a statement waits for a row lock (MySQL) or the write lock (SQLite) before
+# the unit of work reports a lost race; InnoDB's default of 50 s outlives any request.
+LOCK_WAIT_SECONDS: Final = 5
+
+
+def sqlite_file_url(path: Path) -> str:
+    """The URL of a SQLite database file."""
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def _with_driver(url: str | URL, drivers: dict[str, str]) -> URL:
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in drivers:
+        raise ValueError(
+            f"unsupported database {backend!r}: use mysql://, mariadb:// or sqlite:// URLs"
+        )
+    parsed = parsed.set(drivername=f"{backend}+{drivers[backend]}")
+    if backend != "sqlite" and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL with the asyncio driver of its backend."""
+    return _with_driver(url, _ASYNC_DRIVERS)
+
+
+def sync_url(url: str | URL) -> URL:
+    """The URL with the sync driver of its backend, for migrations."""
+    return _with_driver(url, _SYNC_DRIVERS)
+
+
+def is_sqlite(url: str | URL) -> bool:
+    """Whether the URL names a SQLite database."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_path(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(str(parsed.database))
+
+
+def create_engine(url: str | URL, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """An async engine for the app: pooled, pinged, recycled; SQLite in WAL mode.
+
+    MySQL runs READ COMMITTED: a unit of work re-reads what others committed (as the
+    in-memory store does), and InnoDB takes fewer gap locks, so fewer deadlocks.
+    """
+    target = async_url(url)
+    if is_sqlite(target):
+        engine = create_async_engine(target, echo=echo, pool_pre_ping=True)
+        _sqlite_pragmas(engine.sync_engine, foreign_keys=True)
+        return engine
+    return create_async_engine(
+        target,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=30,
+        pool_pre_ping=True,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        isolation_level="READ COMMITTED",
+        connect_args=_mysql_session(),
+    )
+
+
+def create_migration_engine(url: str | URL) -> Engine:
+    """A sync engine for Alembic.
+
+    On SQLite, foreign keys stay off while migrating: Alembic rebuilds a table to alter
+    it, and dropping the old copy with enforcement on would cascade into its children.
+    """
+    target = sync_url(url)
+    if is_sqlite(target):
+        engine = create_sync_engine(target)
+        _sqlite_pragmas(engine, foreign_keys=False)
+        return engine
+    return create_sync_engine(target, pool_pre_ping=True, connect_args=_mysql_session())
+
+
+def _mysql_session() -> dict[str, Any]:
+    return {
+        "init_command": (
+            f"SET SESSION innodb_lock_wait_timeout = {LOCK_WAIT_SECONDS}, time_zone = '+00:00'"
+        )
+    }
+
+
+def _sqlite_pragmas(engine: Engine, *, foreign_keys: bool) -> None:
+    def on_connect(dbapi_connection: DBAPIConnection, _record: object) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")  # durable at checkpoints; safe in WAL
+            cursor.execute(f"PRAGMA busy_timeout = {LOCK_WAIT_SECONDS * 1000}")
+            cursor.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
+        finally:
+            cursor.close()
+
+    event.listen(engine, "connect", on_connect)

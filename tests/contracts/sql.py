@@ -1,0 +1,324 @@
+"""Contract of the SQL adapters beyond the ports: locking, migrations, the schema's rules.
+
+Bound by the SQLite and MariaDB tests through `engine` (a fresh engine on empty
+tables), `database_url` (the migrated database it runs on) and `scratch_url` (an empty
+database of the same kind, for migrating up and down).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import pytest
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate, sync_url
+from adapters.sql.search import OVERVIEW_GRAMS
+from adapters.sql.tables import (
+    DELETE_ORDER,
+    character_dialogues,
+    characters,
+    movie_overview_grams,
+    movie_title_grams,
+    movies,
+    users,
+)
+from npc_core.errors import Conflict
+from npc_core.model import PageRequest
+from tests.contracts import builders as b
+from tests.contracts.ledger import DAY
+from tests.contracts.transactions import VERSIONED, Versioned
+from tests.contracts.uow import given, given_movies, given_users
+
+
+async def empty_tables(engine: AsyncEngine) -> None:
+    """Delete every row, children first."""
+    async with engine.begin() as connection:
+        for table in DELETE_ORDER:
+            await connection.execute(delete(table))
+
+
+class SqlContract:
+    """What the SQL adapters promise on every database.
+
+    The binding module provides the fixtures `engine`, `database_url` and `scratch_url`
+    (module-level fixtures, which abstract ones declared here would shadow).
+    """
+
+    @pytest.fixture
+    def uow_factory(self, engine: AsyncEngine) -> SqlUnitOfWorkFactory:
+        return SqlUnitOfWorkFactory(engine)
+
+    # Migrations
+
+    def test_the_schema_matches_the_tables(self, database_url: str) -> None:
+        """`alembic check`: the migrated database and the Table definitions agree."""
+        migrate.check(database_url)
+        assert migrate.current(database_url) == migrate.head()
+
+    def test_migrations_go_down_to_nothing_and_up_again(self, scratch_url: str) -> None:
+        """`downgrade base` drops every table; `upgrade head` rebuilds a schema with no drift."""
+        migrate.upgrade(scratch_url)
+        migrate.downgrade(scratch_url, "base")
+        assert _tables(scratch_url) <= {"alembic_version"}
+        assert migrate.current(scratch_url) is None
+        migrate.upgrade(scratch_url)
+        assert _tables(scratch_url) >= {t.name for t in DELETE_ORDER}
+        migrate.check(scratch_url)
+
+    # Optimistic locking under real concurrency
+
+    @pytest.mark.parametrize("kind", VERSIONED, ids=lambda k: k.name)
+    async def test_of_two_concurrent_writers_exactly_one_wins(
+        self, uow_factory: SqlUnitOfWorkFactory, kind: Versioned[Any]
+    ) -> None:
+        """Two units of work read the same version, then both update: one wins, one conflicts."""
+        await given_users(uow_factory, "u1")
+        original = kind.make("u1")
+        await given(uow_factory, lambda uow: kind.repository(uow).add(original))
+        both_read = asyncio.Barrier(2)
+
+        async def write(word: str) -> object:
+            async with uow_factory() as uow:
+                read = await kind.find(uow, original)
+                await both_read.wait()
+                saved = await kind.repository(uow).update(kind.change(read, word))
+                await uow.commit()
+                return saved
+
+        results = await asyncio.gather(write("甲"), write("乙"), return_exceptions=True)
+        winners = [r for r in results if not isinstance(r, BaseException)]
+        assert len(winners) == 1, results
+        assert sum(isinstance(r, Conflict) for r in results) == 1, results
+        async with uow_factory() as uow:
+            stored = await kind.find(uow, original)
+        assert stored is not None
+        assert stored == winners[0]
+        assert stored.version == 2
+
+    # Times, text and sizes
+
+    async def test_times_come_back_as_the_same_instant_in_utc(
+        self, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """Any aware time is stored as UTC to the microsecond and read back aware, in UTC."""
+        beijing = timezone(timedelta(hours=8))
+        created = datetime(2025, 3, 1, 16, 30, 15, 123456, tzinfo=beijing)
+        someone = attrs.evolve(b.user(), created_at=created, updated_at=created)
+        await given(uow_factory, lambda uow: uow.users.add(someone))
+        async with uow_factory() as uow:
+            found = await uow.users.get(someone.id)
+        assert found is not None
+        assert found.created_at == created
+        assert found.created_at.tzinfo is UTC
+        assert found.created_at.hour == 8
+        assert found.created_at.microsecond == 123456
+
+    async def test_a_naive_time_is_refused(self, uow_factory: SqlUnitOfWorkFactory) -> None:
+        """A time without a zone is never guessed at: storing one fails."""
+        naive = datetime(2025, 3, 1, 8, 0)  # noqa: DTZ001 - the point of the test
+        async with uow_factory() as uow:
+            with pytest.raises(StatementError, match="naive datetime"):
+                await uow.users.add(attrs.evolve(b.user(), created_at=naive))
+
+    async def test_four_byte_characters_and_long_texts_round_trip(
+        self, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """utf8mb4 throughout: emoji and rare CJK survive, in long texts too, and are searchable."""
+        await given_users(uow_factory, "u1")
+        film = b.movie("𠀀𠀁的故事 🎬", overview="🍿" * 20_000)
+        chat = b.chat_session("u1", session_id="会话-" + "😀" * 60)
+        message = attrs.evolve(b.chat_message(chat.id, 1), content="😀" * 20_000)
+
+        async def fill(uow: Any) -> None:
+            await uow.movies.add(film)
+            await uow.chats.add(chat)
+            await uow.chats.save(attrs.evolve(chat, message_count=1), [message])
+
+        await given(uow_factory, fill)
+        async with uow_factory() as uow:
+            assert await uow.movies.get(film.id) == film
+            assert await uow.chats.messages(chat.id) == [message]
+            assert [m.id for m in (await uow.movies.search("𠀁的", PageRequest())).items] == [
+                film.id
+            ]
+            assert (await uow.movies.search("🎬", PageRequest())).total == 1
+            assert (await uow.movies.search("🍿🍿", PageRequest())).total == 1
+
+    async def test_ids_compare_exactly(self, uow_factory: SqlUnitOfWorkFactory) -> None:
+        """Ids, openids and share tokens are case-sensitive, as in memory: no collation folds."""
+        someone = b.user(openid="oAbC-123")
+        comic = b.comic(someone.id, token="TokenTokenTokenTokenToken")
+
+        async def fill(uow: Any) -> None:
+            await uow.users.add(someone)
+            await uow.comics.add(comic)
+
+        await given(uow_factory, fill)
+        async with uow_factory() as uow:
+            assert await uow.users.get_by_openid("oabc-123") is None
+            assert await uow.users.get(someone.id.upper()) is None
+            assert await uow.comics.by_share_token(comic.share_token.lower()) is None
+            await uow.users.add(b.user(openid="OABC-123"))
+            await uow.comics.add(b.comic(someone.id, token=comic.share_token.upper()))
+            await uow.commit()
+
+    # Referential integrity
+
+    async def test_deleting_a_user_deletes_what_they_own(
+        self, engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """Owned rows cascade with their user; other users' rows stay."""
+        await given_users(uow_factory, "u1", "u2")
+        chat, other = b.chat_session("u1"), b.work("u2")
+
+        async def fill(uow: Any) -> None:
+            await uow.chats.add(chat)
+            await uow.chats.save(attrs.evolve(chat, message_count=1), [b.chat_message(chat.id, 1)])
+            await uow.works.add(b.work("u1"))
+            await uow.tasks.add(b.task("u1"))
+            await uow.stories.add(b.story("u1"))
+            await uow.works.add(other)
+
+        await given(uow_factory, fill)
+        async with engine.begin() as connection:
+            await connection.execute(delete(users).where(users.c.id == "u1"))
+        async with uow_factory() as uow:
+            assert await uow.chats.messages(chat.id) == []
+            assert not await uow.chats.exists(chat.id)
+            assert (await uow.works.list_for_user("u1", PageRequest())).total == 0
+            assert await uow.works.get(other.id, "u2") == other
+
+    async def test_a_film_takes_its_characters_lines_and_index_along(
+        self, engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """Deleting a film cascades; deleting a character leaves its lines, speakerless."""
+        film = b.movie("级联测试")
+        hero, extra = b.character(film.id, "主角"), b.character(film.id, "龙套")
+        lines = [b.line(film.id, 1, hero.id), b.line(film.id, 2, extra.id)]
+
+        async def fill(uow: Any) -> None:
+            await uow.movies.add(film)
+            await uow.characters.add(hero)
+            await uow.characters.add(extra)
+            await uow.dialogues.add_many(lines)
+
+        await given(uow_factory, fill)
+        async with engine.begin() as connection:
+            await connection.execute(delete(characters).where(characters.c.id == extra.id))
+        async with uow_factory() as uow:
+            kept = await uow.dialogues.for_movie(film.id, PageRequest())
+        assert [line.character_id for line in kept.items] == [hero.id, None]
+        async with engine.begin() as connection:
+            await connection.execute(delete(movies).where(movies.c.id == film.id))
+            for table in (characters, character_dialogues, movie_title_grams, movie_overview_grams):
+                assert (await connection.execute(select(table))).first() is None
+
+    async def test_a_line_of_an_unknown_film_conflicts(
+        self, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """A row whose parent does not exist is refused as a `Conflict`."""
+        async with uow_factory() as uow:
+            with pytest.raises(Conflict):
+                await uow.dialogues.add_many([b.line(b.new_id(), 1)])
+            with pytest.raises(Conflict):
+                await uow.tasks.add(b.task("nobody"))
+
+    # The search index
+
+    async def test_overviews_past_the_index_are_still_searched(
+        self, engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """A film whose overview outgrows the gram index is flagged and checked directly."""
+        tail = "只在结尾出现的词"
+        # Distinct characters, two new grams each: the cap is reached half-way.
+        many = "".join(chr(0x4E00 + i) for i in range(OVERVIEW_GRAMS))
+        long_film = b.movie("长", overview=many + tail)
+        short_film = b.movie("短", overview="平常的简介")
+
+        async def fill(uow: Any) -> None:
+            await uow.movies.add(long_film)
+            await uow.movies.add(short_film)
+
+        await given(uow_factory, fill)
+        async with engine.connect() as connection:
+            flagged = await connection.execute(
+                select(movies.c.title).where(movies.c.overview_overflow.is_(True))
+            )
+            assert flagged.scalars().all() == ["长"]
+            indexed = await connection.execute(
+                select(movie_overview_grams.c.gram).where(
+                    movie_overview_grams.c.movie_id == long_film.id
+                )
+            )
+            assert OVERVIEW_GRAMS - 1 <= len(indexed.all()) <= OVERVIEW_GRAMS
+        async with uow_factory() as uow:
+            found = await uow.movies.search("结尾出现", PageRequest())
+            assert [m.title for m in found.items] == ["长"]
+            assert (await uow.movies.search(many[-1] + "只", PageRequest())).total == 1
+            assert (await uow.movies.search(many[:3], PageRequest())).total == 1
+            assert (await uow.movies.search("简介", PageRequest())).total == 1
+
+    async def test_a_rejected_film_leaves_no_index_rows(
+        self, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """A duplicate film is refused before its grams are written; a rollback drops them all."""
+        film = b.movie("独一无二")
+        await given(uow_factory, lambda uow: uow.movies.add(film))
+        async with uow_factory() as uow:
+            with pytest.raises(Conflict):
+                await uow.movies.add(attrs.evolve(film, title="完全不同的标题"))
+            await uow.movies.add(b.movie("回滚的电影"))
+        async with uow_factory() as uow:
+            assert (await uow.movies.search("完全不同", PageRequest())).total == 0
+            assert (await uow.movies.search("回滚", PageRequest())).total == 0
+            assert (await uow.movies.search("独一", PageRequest())).total == 1
+
+    async def test_grams_of_a_film_are_found_with_many_films_around(
+        self, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """A long keyword intersects its rarest grams; results equal a full scan's."""
+        await given_movies(uow_factory, *(b.new_id() for _ in range(60)))
+        wanted = b.movie("The Shawshank Redemption", original_title="肖申克的救赎", rating=9.5)
+        decoy = b.movie("The Redemption of Shaw", overview="the shawshank redemptio", rating=9.0)
+
+        async def fill(uow: Any) -> None:
+            await uow.movies.add(wanted)
+            await uow.movies.add(decoy)
+
+        await given(uow_factory, fill)
+        async with uow_factory() as uow:
+            found = await uow.movies.search("the shawshank redemption", PageRequest())
+            everything = await uow.movies.search("电影", PageRequest(1, 100))
+        assert [m.title for m in found.items] == ["The Shawshank Redemption"]
+        assert everything.total == 60
+
+    # The ledger across processes
+
+    async def test_the_ledger_is_shared_by_every_engine(self, database_url: str) -> None:
+        """Reservations through two engines (two processes) never pass the limit together."""
+        engines = [create_engine(database_url, pool_size=4) for _ in range(2)]
+        try:
+            ledgers = [SqlQuotaLedger(engine) for engine in engines]
+            results = await asyncio.gather(
+                *(ledgers[i % 2].try_reserve("shared", DAY, 7) for i in range(30))
+            )
+            assert results.count(True) == 7
+            assert await ledgers[0].used("shared", DAY) == 7
+        finally:
+            for engine in engines:
+                await engine.dispose()
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_sync_engine(sync_url(url))
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
