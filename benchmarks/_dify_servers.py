@@ -1,0 +1,80 @@
+"""Servers for `bench_dify`: npc wired to a Dify URL by the composition root.
+
+`python -m benchmarks._dify_servers --port N --dify-url URL` serves npc (in-memory
+data, the real Dify adapter with the test server's keys, unbounded quotas) on
+127.0.0.1 until SIGTERM. The Dify side is `python -m tests.dify_server`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import logging
+import resource
+import sys
+import tempfile
+from pathlib import Path
+from typing import Final
+
+import uvicorn
+
+BENCH_SECRET: Final = "bench-secret-bench-secret-bench-secret-0123"  # noqa: S105 - loopback
+BENCH_QUOTA: Final = 1_000_000
+
+
+def raise_open_file_limit(wanted: int = 65536) -> int:
+    """Raise the soft limit on open files towards `wanted` (up to the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve npc over the Dify adapter until terminated."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks._dify_servers")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--dify-url", required=True, help="the Dify base URL, ending in /v1")
+    args = parser.parse_args(argv)
+    raise_open_file_limit()
+
+    from adapters.memory import MemoryStore  # noqa: PLC0415 - after the limit is raised
+    from entrypoints.bootstrap import build  # noqa: PLC0415
+    from entrypoints.http.app import create_app  # noqa: PLC0415
+    from entrypoints.http.logs import configure_logging  # noqa: PLC0415
+    from entrypoints.settings import Secret, Settings  # noqa: PLC0415
+    from tests.dify_server import DifyControl  # noqa: PLC0415
+
+    # Production's JSON lines; WARNING drops the per-request and per-run INFO lines.
+    configure_logging(json_lines=True, level=logging.WARNING)
+    keys = DifyControl().keys
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    with tempfile.TemporaryDirectory(prefix="npc-bench-dify-") as scratch:
+        settings = Settings(
+            data_dir=Path(scratch),
+            jwt_secret=Secret(BENCH_SECRET),
+            dify_base_url=args.dify_url,
+            dify_keys={name: Secret(key) for name, key in keys.items()},
+            offline_workflows=False,
+            free_daily_quota=BENCH_QUOTA,
+            premium_daily_quota=BENCH_QUOTA,
+        )
+        uvicorn.run(
+            # In-memory data, so the figures are the Dify adapter's, not the database's.
+            create_app(build(settings, store=MemoryStore())),
+            host="127.0.0.1",
+            port=args.port,
+            loop=loop,
+            http=http,
+            log_config=None,
+            access_log=False,
+            backlog=4096,
+            timeout_graceful_shutdown=3,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

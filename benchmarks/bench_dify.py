@@ -1,0 +1,306 @@
+"""What npc's Dify adapter costs, measured against the Dify-compatible test server, in one run.
+
+(a) Orchestration overhead: POST /api/characters/dialogue-analysis through npc, minus
+    a direct blocking run on the test server answering at once (aim: p50 <= 5 ms).
+(b) Load: the test server answers after 1 s; wrk holds 1,000 connections of analysis
+    requests on one npc process, then the same load straight at the test server
+    (aims: zero errors, p99 <= 1.5 s, throughput >= 90 % of the direct run).
+(c) Streaming pass-through: time to the first chat chunk at the client through npc,
+    minus the same measured straight from the test server (aim: p50 <= 10 ms).
+
+Every server is a subprocess on a free loopback port, killed at the end; every run
+is bounded in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+
+from benchmarks._dify_servers import raise_open_file_limit
+from tests.dify_server import DifyControl
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+LUA: Final = Path(__file__).with_name("_dify_wrk.lua")
+FERRY: Final = "00000000-0000-4000-8000-00000000f001"
+LIN_ZHOU: Final = "00000000-0000-4000-8000-00000000c001"
+ANALYSIS: Final = {
+    "movieId": FERRY,
+    "characterId": LIN_ZHOU,
+    "dialogue": "要下雨了",
+    "userInsight": "他在担心",
+}
+KEYS: Final = DifyControl().keys
+SAMPLES: Final = 1000
+WARM_UP: Final = 200
+STREAM_SAMPLES: Final = 300
+FIRST_CHUNK_SECONDS: Final = 0.05
+CONNECTIONS: Final = 1000
+LOAD_SECONDS: Final = 15
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@contextmanager
+def process(args: list[str], ready_url: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A server subprocess, up once `ready_url` answers; terminated (then killed) at the end."""
+    proc = subprocess.Popen(  # noqa: S603 - our own modules, by the current interpreter
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"{args[0]} exited: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            try:
+                httpx.get(ready_url, timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{args[0]} did not start") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+def dify(latency: float) -> tuple[list[str], str, str]:
+    port = free_port()
+    args = ["tests.dify_server", "--port", str(port), "--latency", str(latency)]
+    args += ["--first-chunk", str(FIRST_CHUNK_SECONDS)]
+    origin = f"http://127.0.0.1:{port}"
+    return args, f"{origin}/v1/workflows/run", f"{origin}/v1"
+
+
+def npc(dify_base: str) -> tuple[list[str], str, str]:
+    port = free_port()
+    args = ["benchmarks._dify_servers", "--port", str(port), "--dify-url", dify_base]
+    origin = f"http://127.0.0.1:{port}"
+    return args, f"{origin}/health", origin
+
+
+def run_body(workflow: str, mode: str) -> dict[str, Any]:
+    """What npc sends for the dialogue analysis or a chat, for the direct baseline."""
+    profile = json.dumps({"name": "林舟", "description": "渡轮上的水手", "traits": ["冷静"]})
+    inputs = {
+        "dialogue_discussion": {
+            "character_name": "林舟",
+            "character_profile": profile,
+            "dialogue": "要下雨了",
+            "user_insight": "他在担心",
+            "history": "[]",
+        },
+        "character_chat": {
+            "character_name": "林舟",
+            "character_profile": profile,
+            "history": "[]",
+            "message": "你好",
+        },
+    }[workflow]
+    return {"inputs": inputs, "response_mode": mode, "user": "bench-user"}
+
+
+async def tokens(client: httpx.AsyncClient, origin: str, count: int) -> list[str]:
+    out = []
+    for i in range(count):
+        answer = await client.post(f"{origin}/api/auth/login", json={"code": f"dev-bench-{i}"})
+        answer.raise_for_status()
+        out.append(str(answer.json()["token"]))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def spread(name: str, values: list[float]) -> str:
+    p50, p99 = statistics.median(values), percentile(values, 0.99)
+    return f"    {name}:  p50 {p50:7.2f} ms  p99 {p99:7.2f} ms"
+
+
+async def overhead(npc_origin: str, dify_run: str) -> None:
+    """(a) Per-request cost of going through npc, sequential, one keep-alive connection each."""
+    async with (
+        httpx.AsyncClient(timeout=10) as to_npc,
+        httpx.AsyncClient(timeout=10) as to_dify,
+    ):
+        [token] = await tokens(to_npc, npc_origin, 1)
+        auth = {"Authorization": f"Bearer {token}"}
+        direct = run_body("dialogue_discussion", "blocking")
+        dify_auth = {"Authorization": f"Bearer {KEYS['dialogue_discussion']}"}
+        url = f"{npc_origin}/api/characters/dialogue-analysis"
+        through: list[float] = []
+        straight: list[float] = []
+        for i in range(WARM_UP + SAMPLES):
+            t0 = time.perf_counter()
+            r = await to_npc.post(url, json=ANALYSIS, headers=auth)
+            t1 = time.perf_counter()
+            d = await to_dify.post(dify_run, json=direct, headers=dify_auth)
+            t2 = time.perf_counter()
+            if r.status_code != 200 or d.status_code != 200:
+                raise RuntimeError(f"bad answer: {r.status_code} {d.status_code}")
+            if i >= WARM_UP:
+                through.append((t1 - t0) * 1000)
+                straight.append((t2 - t1) * 1000)
+    p50 = statistics.median(through) - statistics.median(straight)
+    p99 = percentile(through, 0.99) - percentile(straight, 0.99)
+    print(f"(a) orchestration overhead, {SAMPLES} sequential requests each:")
+    print(spread("through npc", through))
+    print(spread("direct Dify", straight))
+    aim = verdict(p50 <= 5)
+    print(f"    overhead:     p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  (aim p50 <= 5 ms: {aim})")
+
+
+async def first_chunk(
+    client: httpx.AsyncClient, url: str, body: object, headers: dict[str, str], marker: str
+) -> float:
+    """Milliseconds to the first line holding `marker`; the stream is read to its end."""
+    started = time.perf_counter()
+    seen: float | None = None
+    async with client.stream("POST", url, json=body, headers=headers) as response:
+        if response.status_code != 200:
+            raise RuntimeError(f"stream answered {response.status_code}")
+        async for line in response.aiter_lines():
+            if seen is None and line.startswith("data: ") and marker in line:
+                seen = time.perf_counter()
+    if seen is None:
+        raise RuntimeError("no text chunk came")
+    return (seen - started) * 1000
+
+
+async def streaming(npc_origin: str, dify_run: str) -> None:
+    """(c) Time to the first streamed chat chunk, through npc and straight from Dify."""
+    async with (
+        httpx.AsyncClient(timeout=10) as to_npc,
+        httpx.AsyncClient(timeout=10) as to_dify,
+    ):
+        [token] = await tokens(to_npc, npc_origin, 1)
+        auth = {"Authorization": f"Bearer {token}"}
+        dify_auth = {"Authorization": f"Bearer {KEYS['character_chat']}"}
+        direct = run_body("character_chat", "streaming")
+        url = f"{npc_origin}/api/chat/character?stream=1"
+        through: list[float] = []
+        straight: list[float] = []
+        for i in range(50 + STREAM_SAMPLES):
+            message = {"sessionId": f"bench-{i}", "message": "你好", "characterId": LIN_ZHOU}
+            a = await first_chunk(to_npc, url, message, auth, '"text"')
+            b = await first_chunk(to_dify, dify_run, direct, dify_auth, "text_chunk")
+            if i >= 50:
+                through.append(a)
+                straight.append(b)
+    p50 = statistics.median(through) - statistics.median(straight)
+    upstream = FIRST_CHUNK_SECONDS * 1000
+    print(
+        f"(c) streaming pass-through, {STREAM_SAMPLES} chats, first text after {upstream:.0f} ms:"
+    )
+    print(spread("through npc", through))
+    print(spread("direct Dify", straight))
+    print(f"    added:        p50 {p50:7.2f} ms  (aim <= 10 ms: {verdict(p50 <= 10)})")
+
+
+def wrk(url: str, token_list: list[str], body: object, seconds: int) -> dict[str, float]:
+    """One wrk run of JSON POSTs; its figures (times in microseconds), rps and errors added."""
+    env = {**os.environ, "BENCH_TOKENS": ",".join(token_list), "BENCH_BODY": json.dumps(body)}
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s"]
+    command += ["-s", str(LUA), url]
+    done = subprocess.run(  # noqa: S603 - wrk from PATH against our own loopback servers
+        command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    line = next((x for x in done.stdout.splitlines() if x.startswith("DIFY_WRK ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no figures: {done.stdout[-1000:]} {done.stderr[-1000:]}")
+    figures: dict[str, float] = json.loads(line.removeprefix("DIFY_WRK "))
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    figures["errors"] = sum(figures[k] for k in ("connect", "read", "write", "timeout", "non_2xx"))
+    return figures
+
+
+def describe(name: str, f: dict[str, float]) -> str:
+    return (
+        f"    {name}: {f['rps']:8.1f} req/s  p50 {f['p50_us'] / 1000:7.1f} ms  "
+        f"p99 {f['p99_us'] / 1000:7.1f} ms  max {f['max_us'] / 1000:7.1f} ms  "
+        f"errors {f['errors']:.0f} (of {f['requests']:.0f})"
+    )
+
+
+def load(npc_origin: str, dify_run: str) -> None:
+    """(b) 1,000 connections through one npc process versus straight at the test server."""
+    with httpx.Client(timeout=10) as client:
+        logins = [
+            client.post(f"{npc_origin}/api/auth/login", json={"code": f"dev-{i}"})
+            for i in range(32)
+        ]
+    token_list = [str(answer.json()["token"]) for answer in logins]
+    npc_url = f"{npc_origin}/api/characters/dialogue-analysis"
+    direct = run_body("dialogue_discussion", "blocking")
+    wrk(npc_url, token_list, ANALYSIS, 3)  # warm-up: connections, pools, caches
+    through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS)
+    straight = wrk(dify_run, [KEYS["dialogue_discussion"]], direct, LOAD_SECONDS)
+    ratio = through["rps"] / straight["rps"]
+    p99 = through["p99_us"] / 1e6
+    print(f"(b) load: {CONNECTIONS} connections for {LOAD_SECONDS} s, answers after 1 s:")
+    print(describe("through npc", through))
+    print(describe("direct Dify", straight))
+    print(
+        f"    throughput ratio {ratio:.3f} (aim >= 0.90: {verdict(ratio >= 0.9)}); "
+        f"p99 {p99:.3f} s (aim <= 1.5 s: {verdict(p99 <= 1.5)}); "
+        f"errors {through['errors']:.0f} (aim 0: {verdict(through['errors'] == 0)})"
+    )
+
+
+def load_average() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    """Run (a), (c) and (b) once and print their figures."""
+    limit = raise_open_file_limit()
+    print(f"open-file limit {limit}, {os.cpu_count()} CPUs, load average {load_average()}")
+    with ExitStack() as stack:
+        args, ready, base = dify(0.0)
+        stack.enter_context(process(args, ready.replace("/workflows/run", "/ping")))
+        npc_args, npc_ready, npc_origin = npc(base)
+        stack.enter_context(process(npc_args, npc_ready))
+        asyncio.run(overhead(npc_origin, ready))
+        asyncio.run(streaming(npc_origin, ready))
+    if shutil.which("wrk") is None:
+        print("(b) skipped: wrk is not installed (apt-get install -y wrk)")
+        return
+    with ExitStack() as stack:
+        args, ready, base = dify(1.0)
+        stack.enter_context(process(args, ready.replace("/workflows/run", "/ping")))
+        npc_args, npc_ready, npc_origin = npc(base)
+        stack.enter_context(process(npc_args, npc_ready))
+        load(npc_origin, ready)
+    print(f"load average at the end: {load_average()}")
