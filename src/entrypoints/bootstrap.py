@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -11,8 +13,13 @@ from pathlib import Path
 
 import attrs
 import httpx
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.demo import load_demo_library
+from adapters.dify import DifyWorkflowRunner
+from adapters.dify import new_client as new_dify_client
 from adapters.memory import (
     DevelopmentIdentityProvider,
     InProcessTaskQueue,
@@ -25,12 +32,24 @@ from adapters.memory import (
     UuidGenerator,
 )
 from adapters.memory.idempotency import MemoryIdempotencyStore
+from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate
+from adapters.sql.engine import is_sqlite, sqlite_file_url
 from adapters.storage import LocalDiskStorage
 from adapters.tokens import JwtTokenIssuer
 from adapters.wechat import WeChatIdentityProvider
 from entrypoints.settings import ConfigurationError, Settings
-from npc_core.model import QuotaPolicy, TaskStatus
-from npc_core.ports import Clock, IdempotencyStore, IdentityProvider, Lane, WorkflowRunner
+from npc_core.errors import Conflict
+from npc_core.model import PageRequest, QuotaPolicy, TaskStatus
+from npc_core.ports import (
+    Clock,
+    IdempotencyStore,
+    IdentityProvider,
+    Lane,
+    ObjectStorage,
+    QuotaLedger,
+    UnitOfWorkFactory,
+    WorkflowRunner,
+)
 from npc_core.ports.workflows import Workflow
 from npc_core.services import CoreSettings, Deps, execute_task
 
@@ -63,9 +82,7 @@ class Container:
 
 def _refuse_unbuilt(settings: Settings) -> None:
     unbuilt = {
-        "NPC_DATABASE_URL": bool(settings.database_url),
         "NPC_REDIS_URL": bool(settings.redis_url),
-        "NPC_DIFY_BASE_URL": bool(settings.dify_base_url or settings.dify_keys),
     }
     for name, is_set in unbuilt.items():
         if is_set:
@@ -87,11 +104,137 @@ def _dev_secret(data_dir: Path) -> str:
     return secret
 
 
+def database_url(configured: str, data_dir: Path) -> str:
+    """`NPC_DATABASE_URL`, or the embedded SQLite file under the data folder."""
+    return configured or sqlite_file_url(data_dir / "npc.sqlite3")
+
+
+@attrs.frozen
+class _Data:
+    """Where the data lives: the unit of work, the quota ledger and their lifecycle."""
+
+    uow: UnitOfWorkFactory
+    ledger: QuotaLedger
+    description: str
+    on_start: tuple[Hook, ...] = ()
+    on_stop: tuple[Hook, ...] = ()
+    probes: dict[str, Hook] = attrs.field(factory=dict)
+
+
+def _sql_data(settings: Settings) -> _Data:
+    url = database_url(settings.database_url.value, settings.data_dir)
+    try:
+        engine = create_engine(url)
+    except (ArgumentError, ValueError) as error:
+        raise ConfigurationError(f"NPC_DATABASE_URL is not usable: {error}") from None
+    shown = make_url(url).render_as_string(hide_password=True)
+    if is_sqlite(url):
+        # The embedded database is npc's own: it is created and migrated at start.
+        start: Hook = lambda: asyncio.to_thread(migrate.upgrade, url)  # noqa: E731
+        description = f"SQLite data in {make_url(url).database}"
+    else:
+        # A shared server is migrated by a deploy step (`npc migrate`), never by N
+        # processes racing at start; refuse to run on a schema this build does not know.
+        start = lambda: _require_current_schema(url, shown)  # noqa: E731
+        description = f"data in {shown}"
+
+    async def ping() -> None:
+        await _ping(engine)
+
+    return _Data(
+        SqlUnitOfWorkFactory(engine),
+        SqlQuotaLedger(engine),
+        description,
+        on_start=(start,),
+        on_stop=(engine.dispose,),
+        probes={"database": ping},
+    )
+
+
+async def _ping(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+async def _require_current_schema(url: str, shown: str) -> None:
+    current = await asyncio.to_thread(migrate.current, url)
+    if current != migrate.head():
+        raise ConfigurationError(
+            f"the database {shown} is at schema revision {current or 'none'}, this npc needs "
+            f"{migrate.head()}: run `npc migrate` first"
+        )
+
+
+def _memory_data(store: MemoryStore) -> _Data:
+    return _Data(
+        MemoryUnitOfWorkFactory(store),
+        MemoryQuotaLedger(),
+        "in-memory data (lost on restart)",
+    )
+
+
 def _workflows(settings: Settings) -> WorkflowRunner:
     runner = ScriptedWorkflowRunner()
     if not settings.offline_workflows:
         runner.not_configured(*Workflow)
     return runner
+
+
+def _dify_runner(settings: Settings, on_stop: list[Hook]) -> WorkflowRunner | None:
+    """Dify workflow apps when NPC_DIFY_BASE_URL is set, over one shared client.
+
+    A workflow without its NPC_DIFY_KEY_* answers `workflow_not_configured`, except
+    in development with offline workflows allowed, where the offline engine answers.
+    """
+    if not settings.dify_base_url:
+        if settings.dify_keys:
+            raise ConfigurationError("NPC_DIFY_BASE_URL is required with NPC_DIFY_KEY_* settings")
+        return None
+    unknown = sorted(set(settings.dify_keys) - {w.value for w in Workflow})
+    if unknown:
+        names = ", ".join(f"NPC_DIFY_KEY_{name.upper()}" for name in unknown)
+        raise ConfigurationError(f"{names}: no such workflow (see DIFY.md Part B)")
+    offline = settings.offline_workflows and not settings.production
+    keys = {name: key.value for name, key in settings.dify_keys.items()}
+    client = new_dify_client()
+    try:
+        runner = DifyWorkflowRunner(
+            client, settings.dify_base_url, keys, fallback=_workflows(settings) if offline else None
+        )
+    except ValueError as error:
+        raise ConfigurationError(f"NPC_DIFY_BASE_URL: {error}") from None
+    on_stop.append(client.aclose)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per run is ours (adapters.dify)
+    return runner
+
+
+def _storage(
+    settings: Settings, signing_key: bytes, clock: Clock, on_stop: list[Hook]
+) -> tuple[ObjectStorage, LocalDiskStorage | None]:
+    """Aliyun OSS when NPC_OSS_BUCKET is set, else local disk; the second is what /files serves."""
+    if not settings.oss_bucket:
+        files = LocalDiskStorage(
+            settings.data_dir / "files", settings.public_base_url, signing_key, clock
+        )
+        return files, files
+    # oss2 takes a noticeable fraction of a second to import: only configured deployments pay.
+    from adapters.storage.oss import OssConfig, OssStorage  # noqa: PLC0415
+
+    config = OssConfig(
+        endpoint=settings.oss_endpoint,
+        bucket=settings.oss_bucket,
+        region=settings.oss_region,
+        access_key_id=settings.oss_access_key_id,
+        access_key_secret=settings.oss_access_key_secret.value,
+        custom_domain=settings.oss_custom_domain,
+    )
+    try:
+        storage = OssStorage(config)
+    except ValueError as error:
+        raise ConfigurationError(f"NPC_OSS_*: {error}") from None
+    on_stop.append(storage.close)
+    logging.getLogger("oss2").setLevel(logging.WARNING)  # it logs each 404 of a HEAD at INFO
+    return storage, None
 
 
 def build(
@@ -100,8 +243,13 @@ def build(
     workflows: WorkflowRunner | None = None,
     clock: Clock | None = None,
     identity: IdentityProvider | None = None,
+    store: MemoryStore | None = None,
 ) -> Container:
-    """Wire npc from settings; tests may pass their own workflow runner, clock or identity."""
+    """Wire npc from settings; tests may pass their own workflow runner, clock or identity.
+
+    Data lives in the database `NPC_DATABASE_URL` names, by default a SQLite file under
+    the data folder; a test may pass a `MemoryStore` to keep it in memory instead.
+    """
     _refuse_unbuilt(settings)
     clock = clock or SystemClock()
     on_start: list[Hook] = []
@@ -123,10 +271,8 @@ def build(
         )
     identity = identity or DevelopmentIdentityProvider()
     signing_key = hmac.new(secret.encode(), b"npc-file-urls", hashlib.sha256).digest()
-    files = LocalDiskStorage(
-        settings.data_dir / "files", settings.public_base_url, signing_key, clock
-    )
-    store = MemoryStore()
+    storage, files = _storage(settings, signing_key, clock, on_stop)
+    data = _sql_data(settings) if store is None else _memory_data(store)
     holder: dict[str, Deps] = {}
 
     async def run(task_id: str) -> object:
@@ -134,12 +280,12 @@ def build(
 
     runner = InProcessTaskQueue(run, concurrency=settings.task_concurrency)
     deps = Deps(
-        uow=MemoryUnitOfWorkFactory(store),
-        workflows=workflows or _workflows(settings),
-        storage=files,
+        uow=data.uow,
+        workflows=workflows or _dify_runner(settings, on_stop) or _workflows(settings),
+        storage=storage,
         cache=MemoryCache(clock),
         queue=runner,
-        ledger=MemoryQuotaLedger(),
+        ledger=data.ledger,
         identity=identity,
         tokens=tokens,
         clock=clock,
@@ -148,13 +294,16 @@ def build(
             quota=QuotaPolicy(settings.free_daily_quota, settings.premium_daily_quota),
             public_base_url=settings.public_base_url,
         ),
-        probes={"storage": files.ping},
+        probes={**data.probes, "storage": storage.ping},
     )
     holder["deps"] = deps
 
     async def load_library() -> None:
-        async with deps.uow() as uow:
-            if await uow.movies.get("00000000-0000-4000-8000-00000000f001") is None:
+        # Another process starting at the same time may load it first: then ours conflicts.
+        with contextlib.suppress(Conflict):
+            async with deps.uow() as uow:
+                if (await uow.movies.recommended(PageRequest(1, 1))).total:
+                    return  # the demo goes only into an empty library
                 await load_demo_library(uow)
                 await uow.commit()
 
@@ -166,14 +315,27 @@ def build(
                 task.id, Lane(str(task.payload.get("lane", "free"))), task.priority
             )
 
+    on_start.extend(data.on_start)
+    on_stop.extend(data.on_stop)  # registered before the runner's, so it runs after it
     if settings.demo_library:
         on_start.append(load_library)
-    on_start.extend([files.ping, runner.start, resume_pending])
+    on_start.extend([storage.ping, runner.start, resume_pending])
     on_stop.append(runner.stop)
     description = (
-        "embedded default: in-memory data (lost on restart), local files under "
-        f"{settings.data_dir / 'files'}, in-process tasks, "
-        + ("offline workflow engine" if settings.offline_workflows else "no workflows configured")
+        f"{data.description}, "
+        + (
+            f"OSS bucket {settings.oss_bucket}"
+            if settings.oss_bucket
+            else f"local files under {settings.data_dir / 'files'}"
+        )
+        + ", in-process tasks, "
+        + (
+            f"Dify workflows at {settings.dify_base_url}"
+            if settings.dify_base_url
+            else "offline workflow engine"
+            if settings.offline_workflows
+            else "no workflows configured"
+        )
         + (", WeChat login" if settings.wechat_app_id else ", development login (any code)")
     )
     return Container(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
+from pathlib import Path
 
 
 def parser() -> argparse.ArgumentParser:
@@ -18,6 +20,14 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    migrate = commands.add_parser(
+        "migrate",
+        help="upgrade the database (NPC_DATABASE_URL, default the embedded SQLite file) "
+        "to the newest schema",
+    )
+    migrate.add_argument(
+        "--sql", action="store_true", help="print the SQL instead of running it (offline)"
+    )
     return root
 
 
@@ -28,12 +38,15 @@ def serve(host: str, port: int) -> int:
     from entrypoints.bootstrap import build  # noqa: PLC0415
     from entrypoints.http.app import create_app  # noqa: PLC0415
     from entrypoints.http.logs import configure_logging  # noqa: PLC0415
+    from entrypoints.runtime import tune_gc  # noqa: PLC0415
     from entrypoints.settings import ConfigurationError, Settings  # noqa: PLC0415
 
     try:
         settings = Settings.from_env()
         configure_logging(json_lines=settings.production)
         app = create_app(build(settings))
+        # After the container has started, before serving: the start-up heap is final.
+        app.on_startup.append(tune_gc)
     except ConfigurationError as error:
         print(f"npc: configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
@@ -43,10 +56,37 @@ def serve(host: str, port: int) -> int:
     return 0
 
 
+def migrate(*, sql: bool) -> int:
+    """Upgrade the database to the newest schema, or print the SQL that would."""
+    from sqlalchemy import make_url  # noqa: PLC0415 - only `migrate` needs the database
+    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
+
+    from adapters.sql import migrate as migrations  # noqa: PLC0415
+    from entrypoints.bootstrap import database_url  # noqa: PLC0415
+
+    # Only where the database is: a deploy step need not carry the app's other secrets.
+    url = database_url(
+        os.environ.get("NPC_DATABASE_URL", ""), Path(os.environ.get("NPC_DATA_DIR", "var"))
+    )
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+        if sql:
+            migrations.upgrade_sql(url, sys.stdout)
+            return 0
+        migrations.upgrade(url)
+    except (ArgumentError, ValueError) as error:
+        print(f"npc: NPC_DATABASE_URL is not usable: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    print(f"npc: {shown} is at schema revision {migrations.current(url)}")  # noqa: T201
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit status."""
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args.host, args.port)
+    if args.command == "migrate":
+        return migrate(sql=args.sql)
     parser().print_help()
     return 0

@@ -83,6 +83,12 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     demo_library: bool = True
     task_concurrency: int = 8
+    oss_endpoint: str = ""
+    oss_bucket: str = ""
+    oss_region: str = ""
+    oss_access_key_id: str = ""
+    oss_access_key_secret: Secret = Secret("")
+    oss_custom_domain: str = ""
 
     @property
     def production(self) -> bool:
@@ -125,6 +131,12 @@ class Settings:
             ),
             demo_library=_bool(env, "NPC_DEMO_LIBRARY", default=True),
             task_concurrency=_int(env, "NPC_TASK_CONCURRENCY", 8, 1, 1000),
+            oss_endpoint=env.get("NPC_OSS_ENDPOINT", "").strip(),
+            oss_bucket=env.get("NPC_OSS_BUCKET", "").strip(),
+            oss_region=env.get("NPC_OSS_REGION", "").strip(),
+            oss_access_key_id=env.get("NPC_OSS_ACCESS_KEY_ID", "").strip(),
+            oss_access_key_secret=Secret(env.get("NPC_OSS_ACCESS_KEY_SECRET", "").strip()),
+            oss_custom_domain=env.get("NPC_OSS_CUSTOM_DOMAIN", "").strip(),
         )
         settings.check()
         return settings
@@ -133,6 +145,7 @@ class Settings:
         """Refuse what production must not run with, naming the variable."""
         if self.wechat_app_id and not self.wechat_app_secret:
             raise ConfigurationError("NPC_WECHAT_APP_SECRET is required with NPC_WECHAT_APP_ID")
+        self._check_oss()
         if not self.production:
             return
         if len(self.jwt_secret.value.encode()) < MIN_SECRET_BYTES:
@@ -144,3 +157,22 @@ class Settings:
                 "NPC_WECHAT_APP_ID and NPC_WECHAT_APP_SECRET are required in production: "
                 "the development login accepts any code"
             )
+
+    def _check_oss(self) -> None:
+        """OSS needs all of its settings, or none of them (local disk then)."""
+        required = {
+            "NPC_OSS_ENDPOINT": self.oss_endpoint,
+            "NPC_OSS_REGION": self.oss_region,
+            "NPC_OSS_ACCESS_KEY_ID": self.oss_access_key_id,
+            "NPC_OSS_ACCESS_KEY_SECRET": self.oss_access_key_secret.value,
+        }
+        if not self.oss_bucket:
+            given = [name for name, value in required.items() if value]
+            if given or self.oss_custom_domain:
+                raise ConfigurationError(
+                    "NPC_OSS_BUCKET is required with the other NPC_OSS_* settings"
+                )
+            return
+        missing = [name for name, value in required.items() if not value]
+        if missing:
+            raise ConfigurationError(f"{', '.join(missing)} required with NPC_OSS_BUCKET")

@@ -175,10 +175,17 @@ class UpstreamBadOutput(UpstreamError):
 
 
 class UpstreamUnavailable(UpstreamError):
-    """Dify could not be reached or refused for load; worth retrying later."""
+    """Dify could not be reached or refused for load; worth retrying later.
+
+    `retry_after` is how many seconds to wait before trying again, when known.
+    """
 
     code = "upstream_unavailable"
     retryable = True
+
+    def __init__(self, workflow: str, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(workflow, message)
 
 
 class UpstreamTimeout(UpstreamError):

@@ -70,7 +70,7 @@ _LINES = (
 
 
 def _character_id(suffix: str) -> str:
-    return f"00000000-0000-4000-8000-000000000{suffix}"
+    return f"00000000-0000-4000-8000-00000000{suffix}"
 
 
 def characters() -> tuple[Character, ...]:

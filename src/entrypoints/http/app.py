@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 from swagger_ui_bundle import swagger_ui_path
 
@@ -32,11 +33,8 @@ from entrypoints.http.controllers.generation import (
     ResultsController,
 )
 from entrypoints.http.controllers.library import CharactersController, MoviesController
-from entrypoints.http.controllers.public import (
-    FilesController,
-    HealthController,
-    ShareController,
-)
+from entrypoints.http.controllers.public import FilesController, HealthController
+from entrypoints.http.controllers.share import ShareController
 from entrypoints.http.dependencies import provide_deps
 from entrypoints.http.errors import HANDLERS
 from entrypoints.http.idempotency import idempotency
@@ -86,7 +84,7 @@ def create_app(container: Container) -> Litestar:
                 DOCS_ASSETS, directories=[swagger_ui_path], include_in_schema=False
             ),
         ],
-        dependencies={"deps": Provide(provide_deps)},
+        dependencies={"deps": Provide(provide_deps, use_cache=True)},
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[RequestContext, idempotency(container)],
         request_max_body_size=MAX_BODY_BYTES,
@@ -96,12 +94,23 @@ def create_app(container: Container) -> Litestar:
             description="Backend of NPC看电影. Errors: `{success: false, error: {code, message, "
             "details, requestId}}`. Auth: `Authorization: Bearer <token>` from `/api/auth/login`.",
             path="/schema",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="The `token` from `POST /api/auth/login`.",
+                    )
+                }
+            ),
             render_plugins=[
                 SwaggerRenderPlugin(
                     path="/",
                     js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
                     css_url=f"{DOCS_ASSETS}/swagger-ui.css",
                     standalone_preset_js_url=f"{DOCS_ASSETS}/swagger-ui-standalone-preset.js",
+                    favicon="<link rel='icon' href='data:,'>",  # the default is on a CDN
                 )
             ],
         ),

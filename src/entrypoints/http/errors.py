@@ -7,16 +7,18 @@ Body: `{"success": false, "error": {"code", "message", "details", "requestId"}}`
 from __future__ import annotations
 
 import math
-import re
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 
 from entrypoints.http.logs import logger
-from entrypoints.http.requests import request_id_of
+from entrypoints.http.requests import HEADER, request_id_of
+from entrypoints.http.validation import body_issues, framework_issues
+from entrypoints.http.wire.common import ErrorResponse
 from npc_core.errors import (
     AuthenticationError,
     Conflict,
@@ -65,16 +67,25 @@ def envelope(
     headers: dict[str, str] | None = None,
 ) -> Response[dict[str, Any]]:
     """The error response every failure gets."""
+    request_id = request_id_of(request.scope)
     body = {
         "success": False,
         "error": {
             "code": code,
             "message": MESSAGES.get(code, MESSAGES["internal_error"]),
             "details": details or [],
-            "requestId": request_id_of(request.scope),
+            "requestId": request_id,
         },
     }
+    # Router errors (unknown path, wrong method) never pass the request-id middleware.
+    headers = {**(headers or {}), HEADER: request_id}
     return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+
+
+def _now(request: Request[Any, Any, Any]) -> datetime:
+    """The app's clock (tests run on a manual one), else the system's."""
+    container = getattr(request.app.state, "container", None)
+    return container.deps.clock.now() if container is not None else datetime.now(UTC)
 
 
 def _domain_status(error: NpcError) -> tuple[int, str]:
@@ -113,7 +124,7 @@ def domain_error(request: Request[Any, Any, Any], error: NpcError) -> Response[d
     if isinstance(error, DomainValidationError):
         details = [{"field": i.field, "reason": i.reason} for i in error.issues]
     elif isinstance(error, QuotaExceeded):
-        wait = max(1, math.ceil((error.resets_at - datetime.now(UTC)).total_seconds()))
+        wait = max(1, math.ceil((error.resets_at - _now(request)).total_seconds()))
         headers = {"Retry-After": str(wait)}
         details = [
             {
@@ -125,36 +136,26 @@ def domain_error(request: Request[Any, Any, Any], error: NpcError) -> Response[d
         details = [{"field": "workflow", "reason": f"{error.workflow}: set {error.setting}"}]
     elif isinstance(error, UpstreamError):
         details = [{"field": "workflow", "reason": error.workflow}]
+        if isinstance(error, UpstreamUnavailable) and error.retry_after is not None:
+            headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         _log.warning("upstream error", code=code, error=str(error))
     return envelope(request, status, code, details, headers)
 
 
-_LOCATION = re.compile(r"at `\$\.?(?P<path>[^`]*)`")
-
-
-def _field_of(item: dict[str, Any]) -> str:
-    message = str(item.get("message", ""))
-    found = _LOCATION.search(message)
-    if found and found.group("path"):
-        return found.group("path")
-    return str(item.get("key") or item.get("source") or "body")
-
-
 def validation_error(
     request: Request[Any, Any, Any], error: ValidationException
 ) -> Response[dict[str, Any]]:
-    """Litestar's own validation (JSON, types, enums, limits): every bad field named."""
-    extra = error.extra if isinstance(error.extra, list) else []
-    details = [
-        {
-            "field": _field_of(item),
-            "reason": _LOCATION.sub("", str(item.get("message", ""))).strip(" -"),
-        }
-        for item in extra
-        if isinstance(item, dict)
-    ] or [{"field": "body", "reason": str(error.detail)}]
+    """Litestar's own validation (JSON, types, limits): every bad field named, camelCase."""
+    details = body_issues(request) or framework_issues(request, error)
     return envelope(request, 400, "validation_error", details)
+
+
+def undecodable_body(request: Request[Any, Any, Any], error: Exception) -> Response[dict[str, Any]]:
+    """Bodies nested too deeply or not UTF-8 fail in the JSON decoder, not in validation."""
+    _log.info("undecodable body", error_type=type(error).__name__)
+    reason = "is nested too deeply" if isinstance(error, RecursionError) else "is not valid UTF-8"
+    return envelope(request, 400, "validation_error", [{"field": "body", "reason": reason}])
 
 
 _HTTP_CODES: Final = {
@@ -194,6 +195,53 @@ def unexpected_error(request: Request[Any, Any, Any], error: Exception) -> Respo
 HANDLERS: Final = {
     NpcError: domain_error,
     ValidationException: validation_error,
+    RecursionError: undecodable_body,
+    UnicodeDecodeError: undecodable_body,
     HTTPException: http_error,
     Exception: unexpected_error,
 }
+
+
+# What each error status means on the wire, for the OpenAPI schema.
+_DOCUMENTED: Final = {
+    400: "`validation_error`: the request breaks the schema; `details` name each bad field.",
+    401: "`token_missing`, `token_invalid` or `token_expired`: log in again "
+    "(at login: `wechat_code_invalid`).",
+    404: "`not_found`: no such resource, or another user's.",
+    405: "`method_not_allowed`.",
+    409: "`conflict`: a stale `version`, a concurrent change, or a request with the same "
+    "`Idempotency-Key` still running.",
+    413: "`payload_too_large`: the body is over 1 MiB.",
+    429: "`quota_exceeded` (today's AI actions are used up) or `rate_limited`; "
+    "`Retry-After` gives the seconds to wait.",
+    500: "`internal_error`: never expected; `requestId` finds it in the logs.",
+    502: "`upstream_failed` or `upstream_bad_output`: the AI service failed.",
+    503: "`workflow_not_configured` or `upstream_unavailable`.",
+    504: "`upstream_timeout`: the AI service did not answer in time.",
+}
+
+
+def documented(*statuses: int) -> dict[int, ResponseSpec]:
+    """The error answers a route can give, for its `responses=`: each the error envelope.
+
+    Every route may answer 500 (`internal_error`), so it is always included.
+    """
+    return {
+        status: ResponseSpec(
+            ErrorResponse, description=_DOCUMENTED[status], generate_examples=False
+        )
+        for status in sorted({*statuses, 500})
+    }
+
+
+# The error answers of each kind of route (status codes as `_domain_status` and
+# `http_error` give them); each route handler names its kind in `responses=`.
+PLAIN: Final = documented()
+PUBLIC_LIST: Final = documented(400)
+PUBLIC_ITEM: Final = documented(400, 404)
+LOGIN: Final = documented(400, 401, 409, 413, 429, 503)
+OWN: Final = documented(401)
+OWN_LIST: Final = documented(400, 401)
+OWN_ITEM: Final = documented(400, 401, 404)
+OWN_CHANGE: Final = documented(400, 401, 404, 409, 413)
+AI_STEP: Final = documented(400, 401, 404, 409, 413, 429, 502, 503, 504)

@@ -1,7 +1,8 @@
 """`Idempotency-Key` on create routes: the same user and key within 24 h get the first answer.
 
-Only successful answers are remembered; a failed request releases its key so that the
-client's retry runs. A second request arriving while the first still runs gets 409.
+Only successful answers are remembered (a streamed chat reply, once complete, is
+replayed whole); a failed request releases its key so that the client's retry runs.
+A second request arriving while the first still runs gets 409.
 """
 
 from __future__ import annotations
@@ -50,8 +51,10 @@ class _Captured:
 
     @property
     def replayable(self) -> bool:
-        """Successful, and not a stream (a stream cannot be replayed)."""
-        return self.status // 100 == 2 and "event-stream" not in self.content_type  # noqa: PLR2004
+        """Successful; a stream only when it ran to its `done` event (replayed whole)."""
+        if self.status // 100 != 2:  # noqa: PLR2004
+            return False
+        return "event-stream" not in self.content_type or b"event: done" in self.body
 
 
 async def _answer(

@@ -49,7 +49,8 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((HEADER.encode(), request_id.encode()))
+                if not any(name.lower() == HEADER.encode() for name, _ in headers):
+                    headers.append((HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": headers}
             await send(message)
 

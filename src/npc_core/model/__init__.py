@@ -3,6 +3,7 @@
 from npc_core.model.analysis import CharacterAnalysis, DialogueAnalysis
 from npc_core.model.antonyms import AntonymLexicon, default_lexicon
 from npc_core.model.audio import AudioFile, VoiceConfig, audio_key
+from npc_core.model.audio_measure import AudioInfo, format_for_content_type, measure_audio
 from npc_core.model.chat import ChatMessage, ChatSession, Role, recent_history
 from npc_core.model.collaboration import (
     CollaborationLogEntry,
@@ -77,6 +78,7 @@ __all__ = [
     "SHANGHAI",
     "AntonymLexicon",
     "AudioFile",
+    "AudioInfo",
     "Character",
     "CharacterAnalysis",
     "ChatMessage",
@@ -131,9 +133,11 @@ __all__ = [
     "default_lexicon",
     "estimate_seconds",
     "fold",
+    "format_for_content_type",
     "from_user",
     "importance_for",
     "match_rank",
+    "measure_audio",
     "merge_enhanced",
     "merge_traits",
     "next_quota_reset",

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import math
+
 import attrs
 
 from npc_core.errors import NotFound, UpstreamBadOutput
 from npc_core.model import (
     AudioFile,
+    AudioInfo,
     JsonObject,
     Monologue,
     Task,
@@ -14,6 +19,8 @@ from npc_core.model import (
     VoiceConfig,
     audio_key,
     estimate_seconds,
+    format_for_content_type,
+    measure_audio,
 )
 from npc_core.ports import UnitOfWork, VoiceInput, Workflow
 from npc_core.services.deps import Deps
@@ -22,6 +29,11 @@ from npc_core.services.tasks import current_task, finish, report_progress, submi
 from npc_core.services.users import load_user
 
 MAX_AUDIO_BYTES = 50 * 1024 * 1024
+MAX_AUDIO_SECONDS = 24 * 3600
+# How far the workflow's stated duration may stray from the measured one unremarked.
+DURATION_TOLERANCE = 0.10
+
+_log = logging.getLogger(__name__)
 
 
 @attrs.frozen
@@ -86,11 +98,14 @@ async def handle_voice(deps: Deps, task: Task) -> Task:
             "audio",
             f"content type {output.audio.content_type!r} is not audio",
         )
-    key = audio_key(monologue.id, task.id)
+    # Walking a long headerless MP3 takes a while: keep it off the event loop.
+    measured = await asyncio.to_thread(measure_audio, audio_bytes)
+    audio_format = (
+        measured.format if measured else format_for_content_type(output.audio.content_type) or "mp3"
+    )
+    key = audio_key(monologue.id, task.id, audio_format)
     stored = await deps.storage.put(key, audio_bytes, output.audio.content_type)
-    # A workflow that does not say how long the audio is gets the text's estimate at
-    # the chosen speed, so the comic timeline still covers the whole recording.
-    duration = output.duration_seconds or max(estimate_seconds(monologue.text, voice.speed), 0.1)
+    duration = _duration(output.duration_seconds, measured, monologue.text, voice.speed, task)
     audio = AudioFile(
         id=str(p["audioId"]),
         user_id=task.user_id,
@@ -100,6 +115,7 @@ async def handle_voice(deps: Deps, task: Task) -> Task:
         size_bytes=stored.size,
         voice=voice,
         created_at=deps.clock.now(),
+        format=audio_format,
         workflow_run_id=output.run_id,
     )
     url = await deps.storage.url(key, deps.settings.file_url_ttl_seconds)
@@ -110,6 +126,40 @@ async def handle_voice(deps: Deps, task: Task) -> Task:
         await uow.audio.add(audio)
         await uow.commit()
     return done
+
+
+def _duration(
+    reported: float | None, measured: AudioInfo | None, text: str, speed: float, task: Task
+) -> float:
+    """How long the recording plays: as the workflow says, else as measured, else estimated.
+
+    Without either, the text's estimate at the chosen speed keeps the comic timeline
+    covering the whole recording. A stated duration far from the measured one is kept
+    (the workflow may know better than a header) but logged: one of them is wrong.
+    """
+    seconds = measured.duration_seconds if measured else None
+    if seconds is not None and not 0 < seconds <= MAX_AUDIO_SECONDS:
+        seconds = None
+    if reported is not None and math.isfinite(reported) and reported > 0:
+        if seconds is not None and abs(reported - seconds) > DURATION_TOLERANCE * seconds:
+            _log.warning(
+                "voice workflow says the audio lasts %.3f s but it measures %.3f s "
+                "(task %s, audio %s)",
+                reported,
+                seconds,
+                task.id,
+                task.payload.get("audioId"),
+            )
+        return reported
+    if seconds is not None:
+        return seconds
+    estimate = max(estimate_seconds(text, speed), 0.1)
+    _log.warning(
+        "could not measure the synthesized audio; using the text's estimate of %.3f s (task %s)",
+        estimate,
+        task.id,
+    )
+    return estimate
 
 
 @attrs.frozen

@@ -137,15 +137,17 @@ class ComicView:
     audio_url: str
     panel_urls: tuple[str, ...]
     share_url: str
+    title: str = ""  # the work's title
 
 
-async def _view(deps: Deps, comic: Comic, audio_key: str) -> ComicView:
+async def _view(deps: Deps, comic: Comic, audio_key: str, title: str) -> ComicView:
     ttl = deps.settings.file_url_ttl_seconds
     return ComicView(
         comic,
         await deps.storage.url(audio_key, ttl),
         tuple([await deps.storage.url(k, ttl) for k in comic.panel_keys]),
         share_url(deps, comic.share_token),
+        title,
     )
 
 
@@ -157,7 +159,7 @@ async def get_comic(deps: Deps, user_id: str, comic_id: str) -> ComicView:
         work = await uow.works.get(comic.work_id, user_id) if comic else None
     if comic is None or audio is None or work is None:
         raise NotFound("comic", comic_id)
-    return await _view(deps, comic, audio.storage_key)
+    return await _view(deps, comic, audio.storage_key, work.title)
 
 
 async def open_shared_comic(deps: Deps, token: str) -> ComicView:
@@ -173,4 +175,4 @@ async def open_shared_comic(deps: Deps, token: str) -> ComicView:
             raise NotFound("comic", token)
         await uow.comics.count_view(comic.id)
         await uow.commit()
-    return await _view(deps, comic, audio.storage_key)
+    return await _view(deps, comic, audio.storage_key, work.title)

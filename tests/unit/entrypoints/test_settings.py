@@ -90,7 +90,7 @@ def test_production_with_what_it_needs_starts(tmp_path: Path) -> None:
     assert not settings.offline_workflows
 
 
-@pytest.mark.parametrize("name", ["NPC_DATABASE_URL", "NPC_REDIS_URL", "NPC_DIFY_BASE_URL"])
+@pytest.mark.parametrize("name", ["NPC_REDIS_URL"])
 def test_adapters_not_built_yet_are_refused_not_ignored(name: str, tmp_path: Path) -> None:
     """Setting the URL of an adapter this build lacks stops start-up instead of being ignored."""
     settings = Settings.from_env({name: "something://here", "NPC_DATA_DIR": str(tmp_path)})

@@ -6,8 +6,8 @@ from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from entrypoints.http import present
-from entrypoints.http.dependencies import provide_user
+from entrypoints.http import errors, present
+from entrypoints.http.dependencies import BEARER, provide_user
 from entrypoints.http.params import Page, PageSize, page_request
 from entrypoints.http.wire.auth import LoginRequest, LoginResponse, ProfileResponse, UsageInfo
 from entrypoints.http.wire.results import DeletedResponse, WorkDetailResponse, WorksResponse
@@ -23,6 +23,7 @@ class AuthController(Controller):
     @post(
         "/login",
         operation_id="login",
+        responses=errors.LOGIN,
         status_code=200,
         summary="Log in with a wx.login code",
         description="Exchanges the code for npc's bearer token (JWT) and the user's info; "
@@ -43,8 +44,14 @@ class ProfileController(Controller):
     path = "/api/user"
     tags = ["user"]
     dependencies = {"user": Provide(provide_user)}
+    security = BEARER
 
-    @get("/profile", operation_id="getProfile", summary="Membership, usage today and quota")
+    @get(
+        "/profile",
+        operation_id="getProfile",
+        responses=errors.OWN,
+        summary="Membership, usage today and quota",
+    )
     async def profile(
         self, user: NamedDependency[User], deps: NamedDependency[Deps]
     ) -> ProfileResponse:
@@ -67,8 +74,9 @@ class WorksController(Controller):
     path = "/api/works"
     tags = ["works"]
     dependencies = {"user": Provide(provide_user)}
+    security = BEARER
 
-    @get("/", operation_id="listWorks", summary="My works, newest first")
+    @get("/", operation_id="listWorks", responses=errors.OWN_LIST, summary="My works, newest first")
     async def list(
         self,
         user: NamedDependency[User],
@@ -86,7 +94,12 @@ class WorksController(Controller):
             has_more=found.has_more,
         )
 
-    @get("/{work_id:str}", operation_id="getWork", summary="One of my works")
+    @get(
+        "/{work_id:str}",
+        operation_id="getWork",
+        responses=errors.OWN_ITEM,
+        summary="One of my works",
+    )
     async def get(
         self, user: NamedDependency[User], deps: NamedDependency[Deps], work_id: FromPath[str]
     ) -> WorkDetailResponse:
@@ -101,6 +114,7 @@ class WorksController(Controller):
     @delete(
         "/{work_id:str}",
         operation_id="deleteWork",
+        responses=errors.documented(400, 401, 404, 409),
         status_code=200,
         summary="Delete one of my works (a comic's share link stops working)",
     )

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from entrypoints.http import present
-from entrypoints.http.dependencies import provide_user
+from entrypoints.http import errors, present
+from entrypoints.http.dependencies import BEARER, provide_user
 from entrypoints.http.wire import creation as c
 from npc_core.errors import NpcError
 from npc_core.model import User
+from npc_core.ports import ChatChunk
 from npc_core.services import (
     AnalyzeDialogue,
     BuildTraits,
@@ -50,10 +53,12 @@ class CharacterCreationController(Controller):
     path = "/api/characters"
     tags = ["co-creation"]
     dependencies = USER
+    security = BEARER
 
     @post(
         "/dialogue-analysis",
         operation_id="analyzeDialogue",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Analyse one line with the AI (kept private to you)",
     )
@@ -81,6 +86,7 @@ class CharacterCreationController(Controller):
     @post(
         "/collaborative-traits",
         operation_id="buildTraits",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Merge your traits with the AI's",
         description="Your traits are never dropped; duplicates merge ignoring case, width "
@@ -136,9 +142,12 @@ def _sse(event: str, payload: dict[str, Any]) -> bytes:
     return f"event: {event}\ndata: {json.dumps(payload, ensure_ascii=False)}\n\n".encode()
 
 
-async def _events(deps: NamedDependency[Deps], command: SendMessage) -> AsyncIterator[bytes]:
+async def _events(
+    first: ChatChunk | None, rest: AsyncIterator[ChatChunk], session_id: str
+) -> AsyncIterator[bytes]:
+    chunk = first
     try:
-        async for chunk in stream_chat(deps, command):
+        while chunk is not None:
             if chunk.text:
                 yield _sse("chunk", {"text": chunk.text})
             if chunk.final is not None:
@@ -146,19 +155,47 @@ async def _events(deps: NamedDependency[Deps], command: SendMessage) -> AsyncIte
                     "done",
                     {
                         "success": True,
-                        "sessionId": command.session_id,
+                        "sessionId": session_id,
                         "reply": chunk.final.reply,
                         "emotion": chunk.final.emotion,
                     },
                 )
+            chunk = await anext(rest, None)
     except NpcError as error:
         yield _sse("error", {"success": False, "code": error.code})
+
+
+_EVENT = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["event", "data"],
+    properties={
+        "event": Schema(type=OpenAPIType.STRING, enum=["chunk", "done", "error"]),
+        "data": Schema(
+            type=OpenAPIType.STRING,
+            content_media_type="application/json",
+            description='`chunk`: `{"text"}`; `done`: `{"success", "sessionId", "reply", '
+            '"emotion"}`; `error`: `{"success": false, "code"}`.',
+        ),
+    },
+    description="One server-sent event of the streamed reply.",
+)
+
+
+@dataclass
+class _ChatOperation(Operation):
+    """The chat's operation: with `stream=1` its 200 is an event stream, one schema per event."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.content = {**(ok.content or {}), "text/event-stream": OpenAPIMediaType(_EVENT)}
 
 
 class ChatController(Controller):
     path = "/api/chat"
     tags = ["chat"]
     dependencies = USER
+    security = BEARER
 
     @post(
         "/character",
@@ -167,9 +204,18 @@ class ChatController(Controller):
         summary="Talk with the character",
         description="With `stream=1` the reply arrives as `text/event-stream`: `event: chunk` "
         'lines with `{"text"}` as it is written, then one `event: done` with the whole '
-        "reply and the emotion (or `event: error` with a code). The reply is saved even "
-        "if the client disconnects.",
-        responses={200: ResponseSpec(c.ChatResponse, description="The reply (not streamed).")},
+        "reply and the emotion. A failure before the first chunk answers the JSON error "
+        "with its status; a later one ends the stream with `event: error` and its code. "
+        "The reply is saved even if the client disconnects.",
+        responses={
+            **errors.AI_STEP,
+            200: ResponseSpec(
+                c.ChatResponse,
+                description="The reply: JSON, or with `stream=1` an event stream.",
+                generate_examples=False,
+            ),
+        },
+        operation_class=_ChatOperation,
     )
     async def chat(
         self,
@@ -182,10 +228,13 @@ class ChatController(Controller):
     ) -> Response[Any]:
         command = SendMessage(user.id, data.session_id, data.character_id, data.message)
         if stream:
-            # Errors before the first byte (quota, not found) still answer as JSON errors.
-            first = _events(deps, command)
+            # The first chunk is awaited before answering, so that errors before it (not
+            # found, quota, no workflow) answer as JSON errors with their status; later
+            # ones can only arrive as `event: error`.
+            chunks = aiter(stream_chat(deps, command))
+            first = await anext(chunks, None)
             return Stream(
-                first,
+                _events(first, chunks, command.session_id),
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
             )
@@ -199,7 +248,12 @@ class ChatController(Controller):
             )
         )
 
-    @get("/sessions/{session_id:str}", operation_id="getChatSession", summary="A chat's history")
+    @get(
+        "/sessions/{session_id:str}",
+        operation_id="getChatSession",
+        responses=errors.OWN_ITEM,
+        summary="A chat's history",
+    )
     async def session(
         self, user: NamedDependency[User], deps: NamedDependency[Deps], session_id: FromPath[str]
     ) -> c.ChatSessionResponse:
@@ -226,10 +280,12 @@ class StoryController(Controller):
     path = "/api/story"
     tags = ["co-creation"]
     dependencies = USER
+    security = BEARER
 
     @post(
         "/collaborative-reconstruct",
         operation_id="reconstructStory",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Reconstruct the story together with the AI",
     )
@@ -269,10 +325,12 @@ class StoryboardCreationController(Controller):
     path = "/api/storyboard"
     tags = ["co-creation"]
     dependencies = USER
+    security = BEARER
 
     @post(
         "/collaborative-create",
         operation_id="createStoryboard",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Lay out a storyboard together with the AI",
         description="Fields you wrote stay yours unless listed in `acceptedChanges`.",
@@ -309,8 +367,14 @@ class StoryboardsController(Controller):
     path = "/api/storyboards"
     tags = ["co-creation"]
     dependencies = USER
+    security = BEARER
 
-    @get("/{storyboard_id:str}", operation_id="getStoryboard", summary="One of my storyboards")
+    @get(
+        "/{storyboard_id:str}",
+        operation_id="getStoryboard",
+        responses=errors.OWN_ITEM,
+        summary="One of my storyboards",
+    )
     async def get(
         self, user: NamedDependency[User], deps: NamedDependency[Deps], storyboard_id: FromPath[str]
     ) -> c.StoryboardResponse:
@@ -320,6 +384,7 @@ class StoryboardsController(Controller):
     @put(
         "/{storyboard_id:str}",
         operation_id="updateStoryboard",
+        responses=errors.OWN_CHANGE,
         summary="Edit a storyboard (`version` must be the one you read)",
     )
     async def update(
@@ -334,6 +399,7 @@ class StoryboardsController(Controller):
     @patch(
         "/{storyboard_id:str}",
         operation_id="patchStoryboard",
+        responses=errors.OWN_CHANGE,
         summary="Edit a storyboard partially (same as PUT: absent fields stay)",
     )
     async def patch(
@@ -348,6 +414,7 @@ class StoryboardsController(Controller):
     @post(
         "/{storyboard_id:str}",
         operation_id="overrideStoryboard",
+        responses=errors.documented(400, 401, 404, 405, 409, 413),
         status_code=200,
         summary="Edit a storyboard via POST with `X-HTTP-Method-Override: PATCH`",
         description="For clients without PATCH (wx.request).",

@@ -10,11 +10,13 @@ from litestar import Controller, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
-from entrypoints.http import present
-from entrypoints.http.dependencies import provide_user, settle
+from entrypoints.http import errors, present
+from entrypoints.http.dependencies import BEARER, provide_user, settle
 from entrypoints.http.params import Wait
+from entrypoints.http.validation import renamed
 from entrypoints.http.wire import creation as c
 from entrypoints.http.wire import results as r
+from npc_core.errors import DomainValidationError
 from npc_core.model import User, VoiceConfig
 from npc_core.services import (
     AnalyzeCharacter,
@@ -39,10 +41,12 @@ class DifyController(Controller):
     path = "/api/dify"
     tags = ["workflows"]
     dependencies = {"user": Provide(provide_user)}
+    security = BEARER
 
     @post(
         "/character-analysis",
         operation_id="difyCharacterAnalysis",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Run the character-analysis workflow",
     )
@@ -74,6 +78,7 @@ class DifyController(Controller):
     @post(
         "/dialogue-discussion",
         operation_id="difyDialogueDiscussion",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="One turn of a discussion about a line",
     )
@@ -101,6 +106,7 @@ class DifyController(Controller):
     @post(
         "/story-reconstruct",
         operation_id="difyStoryReconstruct",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Check and improve a story reconstruction",
     )
@@ -110,18 +116,20 @@ class DifyController(Controller):
         user: NamedDependency[User],
         deps: NamedDependency[Deps],
     ) -> c.StoryReconstructResponse:
-        result = await reconstruct_story(
-            deps,
-            ReconstructStory(
-                user.id,
-                data.movie_id,
-                tuple(present.node_in(n) for n in data.user_story_nodes),
-                tuple(present.relationship_in(x) for x in data.user_relations),
-                character_id=data.character_id,
-                story_id=data.story_id,
-                expected_version=data.version,
-            ),
+        command = ReconstructStory(
+            user.id,
+            data.movie_id,
+            tuple(present.node_in(n) for n in data.user_story_nodes),
+            tuple(present.relationship_in(x) for x in data.user_relations),
+            character_id=data.character_id,
+            story_id=data.story_id,
+            expected_version=data.version,
         )
+        try:
+            result = await reconstruct_story(deps, command)
+        except DomainValidationError as error:
+            # This surface names the relationships `userRelations`, as the seed's table does.
+            raise renamed(error, "userRelationships", "userRelations") from None
         out = result.optimized
         return c.StoryReconstructResponse(
             workflow_id=result.workflow_run_id,
@@ -137,6 +145,7 @@ class DifyController(Controller):
     @post(
         "/storyboard-create",
         operation_id="difyStoryboardCreate",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Lay out a storyboard with the AI",
     )
@@ -165,6 +174,7 @@ class DifyController(Controller):
     @post(
         "/monologue-generate",
         operation_id="difyMonologueGenerate",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Generate the inner monologue (task-backed)",
     )
@@ -191,6 +201,7 @@ class DifyController(Controller):
     @post(
         "/voice-synthesis",
         operation_id="difyVoiceSynthesis",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Speak a monologue (task-backed)",
     )
@@ -214,6 +225,7 @@ class DifyController(Controller):
     @post(
         "/comic-generate",
         operation_id="difyComicGenerate",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Render the audio comic (task-backed)",
     )

@@ -6,8 +6,8 @@ from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
-from entrypoints.http import present
-from entrypoints.http.dependencies import provide_user, settle
+from entrypoints.http import errors, present
+from entrypoints.http.dependencies import BEARER, provide_user, settle
 from entrypoints.http.params import Wait
 from entrypoints.http.wire import creation as c
 from entrypoints.http.wire import results as r
@@ -33,10 +33,12 @@ class MonologueController(Controller):
     path = "/api/monologue"
     tags = ["generation"]
     dependencies = USER
+    security = BEARER
 
     @post(
         "/generate",
         operation_id="generateMonologue",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Generate the character's inner monologue (task-backed)",
     )
@@ -65,10 +67,12 @@ class AudioController(Controller):
     path = "/api/audio"
     tags = ["generation"]
     dependencies = USER
+    security = BEARER
 
     @post(
         "/synthesize",
         operation_id="synthesizeVoice",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Speak the monologue (task-backed)",
         description="`speedRate`/`pitchRate`, when given, override `voiceConfig`.",
@@ -86,7 +90,12 @@ class AudioController(Controller):
         task = await settle(deps, user.id, task, wait)
         return present.backed(r.AudioTaskResponse, task, business=True)
 
-    @get("/{audio_id:str}", operation_id="getAudio", summary="One of my recordings")
+    @get(
+        "/{audio_id:str}",
+        operation_id="getAudio",
+        responses=errors.OWN_ITEM,
+        summary="One of my recordings",
+    )
     async def get(
         self, user: NamedDependency[User], deps: NamedDependency[Deps], audio_id: FromPath[str]
     ) -> r.AudioResponse:
@@ -109,10 +118,12 @@ class ComicController(Controller):
     path = "/api/comic"
     tags = ["generation"]
     dependencies = USER
+    security = BEARER
 
     @post(
         "/generate",
         operation_id="generateComic",
+        responses=errors.AI_STEP,
         status_code=200,
         summary="Render the audio comic (task-backed); `comicUrl` is the share page",
     )
@@ -143,10 +154,12 @@ class ResultsController(Controller):
     path = "/api"
     tags = ["generation"]
     dependencies = USER
+    security = BEARER
 
     @get(
         "/monologues/{monologue_id:str}",
         operation_id="getMonologue",
+        responses=errors.OWN_ITEM,
         summary="One of my monologues",
     )
     async def monologue(
@@ -167,6 +180,7 @@ class ResultsController(Controller):
     @get(
         "/comics/{comic_id:str}",
         operation_id="getComic",
+        responses=errors.OWN_ITEM,
         summary="One of my comics with its timeline (for the mini-program's own player)",
     )
     async def comic(
@@ -178,6 +192,7 @@ class ResultsController(Controller):
     @get(
         "/tasks/status/{task_id:str}",
         operation_id="getTaskStatus",
+        responses=errors.OWN_ITEM,
         summary="Poll a task",
         cache_control=None,
     )

@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 
-from entrypoints.http import present
+from entrypoints.http import errors, present
 from entrypoints.http.params import Page, PageSize, page_request
 from entrypoints.http.wire.library import (
     CharacterDetailResponse,
@@ -52,7 +52,12 @@ class MoviesController(Controller):
     path = "/api/movies"
     tags = ["library"]
 
-    @get("/search", operation_id="searchMovies", summary="Search the film library")
+    @get(
+        "/search",
+        operation_id="searchMovies",
+        responses=errors.PUBLIC_LIST,
+        summary="Search the film library",
+    )
     async def search(
         self,
         deps: NamedDependency[Deps],
@@ -63,7 +68,12 @@ class MoviesController(Controller):
         found = await search_movies(deps, SearchMovies(keyword, page_request(page, page_size)))
         return _movies(found, page, page_size)
 
-    @get("/recommended", operation_id="recommendedMovies", summary="Films for the home page")
+    @get(
+        "/recommended",
+        operation_id="recommendedMovies",
+        responses=errors.PUBLIC_LIST,
+        summary="Films for the home page",
+    )
     async def recommended(
         self, deps: NamedDependency[Deps], page: Page = 1, page_size: PageSize = 20
     ) -> MovieListResponse:
@@ -71,7 +81,12 @@ class MoviesController(Controller):
             await recommended_movies(deps, page_request(page, page_size)), page, page_size
         )
 
-    @get("/{movie_id:str}", operation_id="getMovie", summary="A film with its characters")
+    @get(
+        "/{movie_id:str}",
+        operation_id="getMovie",
+        responses=errors.PUBLIC_ITEM,
+        summary="A film with its characters",
+    )
     async def detail(
         self, deps: NamedDependency[Deps], movie_id: FromPath[str]
     ) -> MovieDetailResponse:
@@ -84,6 +99,7 @@ class MoviesController(Controller):
     @get(
         "/{movie_id:str}/dialogues",
         operation_id="listDialogues",
+        responses=errors.PUBLIC_ITEM,
         summary="A film's lines in film order",
     )
     async def dialogues(
@@ -112,7 +128,12 @@ class CharactersController(Controller):
     path = "/api/characters"
     tags = ["library"]
 
-    @get("/{character_id:str}", operation_id="getCharacter", summary="A character's page")
+    @get(
+        "/{character_id:str}",
+        operation_id="getCharacter",
+        responses=errors.PUBLIC_ITEM,
+        summary="A character's page",
+    )
     async def detail(
         self, deps: NamedDependency[Deps], character_id: FromPath[str]
     ) -> CharacterDetailResponse:

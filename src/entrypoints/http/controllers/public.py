@@ -1,30 +1,50 @@
-"""Public, unauthenticated routes: health, readiness, stored files, the share page."""
+"""Public, unauthenticated routes: health, readiness and the files of local-disk storage."""
 
 from __future__ import annotations
 
-import html
 from typing import Annotated
 
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, Response, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, HeaderParameter, QueryParameter
 
+from entrypoints.http import errors
 from entrypoints.http.dependencies import container_of
+from entrypoints.http.ranges import file_response
 from entrypoints.http.wire.results import HealthResponse, ReadyResponse
 from npc_core.errors import NotFound
-from npc_core.services import Deps, liveness, open_shared_comic, readiness
+from npc_core.services import Deps, liveness, readiness
 
 
 class HealthController(Controller):
     tags = ["health"]
 
-    @get("/health", operation_id="health", summary="The process is up", cache_control=None)
+    @get(
+        "/health",
+        operation_id="health",
+        responses=errors.PLAIN,
+        summary="The process is up",
+        cache_control=None,
+    )
     async def health(self) -> HealthResponse:
         await liveness()
         return HealthResponse(status="ok")
 
-    @get("/ready", operation_id="ready", summary="Each configured dependency answers")
+    @get(
+        "/ready",
+        operation_id="ready",
+        responses={
+            **errors.PLAIN,
+            503: ResponseSpec(
+                ReadyResponse,
+                description="A dependency does not answer; `checks` says which.",
+                generate_examples=False,
+            ),
+        },
+        summary="Each configured dependency answers",
+    )
     async def ready(self, deps: NamedDependency[Deps]) -> Response[ReadyResponse]:
         report = await readiness(deps)
         body = ReadyResponse(status="ready" if report.ready else "degraded", checks=report.checks)
@@ -44,45 +64,13 @@ class FilesController(Controller):
         key: FromPath[str],
         expires: Annotated[str, QueryParameter(max_length=20)],
         signature: Annotated[str, QueryParameter(max_length=128)],
+        range_header: Annotated[str | None, HeaderParameter(name="range")] = None,
     ) -> Response[bytes]:
         files = container_of(state).files
         key = key.lstrip("/")
         if files is None or not files.verify(key, expires, signature):
             raise NotFound("file", key)
         data, content_type = await files.open(key)
-        return Response(
-            data, media_type=content_type, headers={"Cache-Control": "private, max-age=3600"}
+        return file_response(
+            data, content_type, range_header, {"Cache-Control": "private, max-age=3600"}
         )
-
-
-_NOT_FOUND_PAGE = """<!doctype html><html lang="zh"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>作品不存在</title>
-<body style="font-family:sans-serif;text-align:center;padding:3em">
-这个作品不存在或已被删除。</body></html>"""
-
-
-class ShareController(Controller):
-    tags = ["share"]
-
-    @get(
-        "/s/{token:str}",
-        operation_id="sharePage",
-        media_type=MediaType.HTML,
-        summary="The public audio-comic player page",
-    )
-    async def page(self, deps: NamedDependency[Deps], token: FromPath[str]) -> Response[str]:
-        try:
-            view = await open_shared_comic(deps, token)
-        except NotFound:
-            return Response(_NOT_FOUND_PAGE, status_code=404, media_type=MediaType.HTML)
-        panels = "".join(
-            f'<img src="{html.escape(u)}" alt="第{i + 1}格" loading="lazy">'
-            for i, u in enumerate(view.panel_urls)
-        )
-        page = (
-            '<!doctype html><html lang="zh"><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            "<title>有声漫画</title><body>"
-            f'<audio controls src="{html.escape(view.audio_url)}"></audio>{panels}</body></html>'
-        )
-        return Response(page, media_type=MediaType.HTML)

@@ -19,7 +19,7 @@ Id = Annotated[
         min_length=1,
         max_length=64,
         description="An id (UUID).",
-        examples=["00000000-0000-4000-8000-000000000c001"],
+        examples=["00000000-0000-4000-8000-00000000c001"],
     ),
 ]
 SessionId = Annotated[
