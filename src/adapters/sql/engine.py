@@ -76,7 +76,8 @@ def create_engine(url: str | URL, *, pool_size: int = 10, echo: bool = False) ->
     """
     target = async_url(url)
     if is_sqlite(target):
-        engine = create_async_engine(target, echo=echo, pool_pre_ping=True)
+        # A local file never drops a connection: pinging would only add a thread hop.
+        engine = create_async_engine(target, echo=echo)
         _sqlite_pragmas(engine.sync_engine, foreign_keys=True)
         return engine
     return create_async_engine(
