@@ -11,6 +11,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from entrypoints.http import errors, present
+from entrypoints.http.controllers.generation import monologue_route
 from entrypoints.http.dependencies import BEARER, provide_user, settle
 from entrypoints.http.params import Wait
 from entrypoints.http.validation import renamed
@@ -25,14 +26,12 @@ from npc_core.services import (
     DiscussDialogue,
     ReconstructStory,
     StartComic,
-    StartMonologue,
     StartVoice,
     analyze_character,
     design_storyboard,
     discuss_dialogue,
     reconstruct_story,
     start_comic,
-    start_monologue,
     start_voice,
 )
 
@@ -185,18 +184,7 @@ class DifyController(Controller):
         deps: NamedDependency[Deps],
         wait: Wait = 20,
     ) -> r.MonologueTaskResponse:
-        task = await start_monologue(
-            deps,
-            StartMonologue(
-                user.id,
-                data.storyboard_id,
-                data.character_id,
-                tuple(data.frame_context),
-                data.emotion_tone,
-            ),
-        )
-        task = await settle(deps, user.id, task, wait)
-        return present.backed(r.MonologueTaskResponse, task, business=False)
+        return await monologue_route(deps, user, data, wait, business=False)
 
     @post(
         "/voice-synthesis",

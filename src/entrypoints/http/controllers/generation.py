@@ -49,18 +49,25 @@ class MonologueController(Controller):
         deps: NamedDependency[Deps],
         wait: Wait = 20,
     ) -> r.MonologueTaskResponse:
-        task = await start_monologue(
-            deps,
-            StartMonologue(
-                user.id,
-                data.storyboard_id,
-                data.character_id,
-                tuple(data.frame_context),
-                data.emotion_tone,
-            ),
-        )
-        task = await settle(deps, user.id, task, wait)
-        return present.backed(r.MonologueTaskResponse, task, business=True)
+        return await monologue_route(deps, user, data, wait, business=True)
+
+
+async def monologue_route(
+    deps: Deps, user: User, data: c.MonologueRequest, wait: float, *, business: bool
+) -> r.MonologueTaskResponse:
+    """Both surfaces' monologue route: start the task, wait a little, present it."""
+    task = await start_monologue(
+        deps,
+        StartMonologue(
+            user.id,
+            data.storyboard_id,
+            data.character_id,
+            tuple(data.frame_context),
+            data.emotion_tone,
+        ),
+    )
+    task = await settle(deps, user.id, task, wait)
+    return present.backed(r.MonologueTaskResponse, task, business=business)
 
 
 class AudioController(Controller):
