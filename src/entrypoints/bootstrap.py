@@ -131,7 +131,8 @@ def _sql_data(settings: Settings) -> _Data:
     if is_sqlite(url):
         # The embedded database is npc's own: it is created and migrated at start.
         start: Hook = lambda: asyncio.to_thread(migrate.upgrade, url)  # noqa: E731
-        description = f"SQLite data in {make_url(url).database}"
+        embedded = "embedded default: " if not settings.database_url else ""
+        description = f"{embedded}SQLite data in {make_url(url).database}"
     else:
         # A shared server is migrated by a deploy step (`npc migrate`), never by N
         # processes racing at start; refuse to run on a schema this build does not know.

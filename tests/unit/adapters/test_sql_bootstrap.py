@@ -44,7 +44,7 @@ async def test_the_default_is_a_sqlite_file_made_and_migrated_at_first_start(
         assert migrate.current(sqlite_file_url(database)) == migrate.head()
         checks = (await readiness(app.deps)).checks
         assert checks["database"] == "ok"
-        assert "SQLite data in" in app.description
+        assert app.description.startswith("embedded default: SQLite data in")
     finally:
         await app.stop()
 
