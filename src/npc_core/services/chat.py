@@ -86,7 +86,7 @@ async def stream_chat(deps: Deps, command: SendMessage) -> AsyncIterator[ChatChu
     """
     user = await load_user(deps, command.user_id)
     data = await _prepare(deps, command)
-    await reserve(deps, user)
+    day = await reserve(deps, user)
     chunks: asyncio.Queue[ChatChunk | BaseException | None] = asyncio.Queue()
 
     async def pump() -> None:
@@ -96,7 +96,7 @@ async def stream_chat(deps: Deps, command: SendMessage) -> AsyncIterator[ChatChu
                     await _keep(deps, command, chunk.final)
                 chunks.put_nowait(chunk)
         except BaseException as error:
-            await release(deps, user.id)
+            await release(deps, user.id, day)
             chunks.put_nowait(error)
             if not isinstance(error, Exception):
                 raise

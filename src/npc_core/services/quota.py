@@ -11,28 +11,33 @@ from npc_core.model import UsageToday, User, next_quota_reset, quota_day
 from npc_core.services.deps import Deps
 
 
-async def reserve(deps: Deps, user: User) -> None:
-    """Take one of today's AI actions or raise `QuotaExceeded`; atomic across processes."""
+async def reserve(deps: Deps, user: User) -> date:
+    """Take one of today's AI actions or raise `QuotaExceeded`; the day it counts against.
+
+    Atomic across processes. Give it back with `release` on that same day, even when
+    the call it paid for ends after midnight.
+    """
     now = deps.clock.now()
+    day = quota_day(now)
     limit = deps.settings.quota.daily_limit(user.membership)
-    if not await deps.ledger.try_reserve(user.id, quota_day(now), limit):
+    if not await deps.ledger.try_reserve(user.id, day, limit):
         raise QuotaExceeded(limit, next_quota_reset(now))
+    return day
 
 
-async def release(deps: Deps, user_id: str, day_iso: str | None = None) -> None:
-    """Give back an action reserved today (or on `day_iso`, for tasks that failed later)."""
-    day = date.fromisoformat(day_iso) if day_iso else quota_day(deps.clock.now())
+async def release(deps: Deps, user_id: str, day: date) -> None:
+    """Give back an action reserved on `day` (the AI call failed)."""
     await deps.ledger.release(user_id, day)
 
 
 @asynccontextmanager
 async def ai_action(deps: Deps, user: User) -> AsyncIterator[None]:
     """Run one AI action under the quota: a failure inside gives the action back."""
-    await reserve(deps, user)
+    day = await reserve(deps, user)
     try:
         yield
     except BaseException:
-        await release(deps, user.id)
+        await release(deps, user.id, day)
         raise
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import date
 
 from npc_core.errors import NotFound, NpcError, UpstreamError
-from npc_core.model import JsonObject, Membership, Task, TaskStatus, TaskType, User, quota_day
+from npc_core.model import JsonObject, Membership, Task, TaskStatus, TaskType, User
 from npc_core.ports import Lane, UnitOfWork
 from npc_core.services.deps import Deps
 from npc_core.services.quota import release, reserve
@@ -26,14 +27,14 @@ async def submit(
     The quota day and lane travel in the payload, so a task that fails hours later
     gives the action back to the right day and a retry goes to the right queue.
     """
-    await reserve(deps, user)
+    day = await reserve(deps, user)
     now = deps.clock.now()
     lane = lane_for(user)
     task = Task(
         id=deps.ids.new_id(),
         user_id=user.id,
         task_type=task_type,
-        payload={**payload, "quotaDay": quota_day(now).isoformat(), "lane": lane.value},
+        payload={**payload, "quotaDay": day.isoformat(), "lane": lane.value},
         created_at=now,
         updated_at=now,
         priority=priority,
@@ -44,7 +45,7 @@ async def submit(
             await uow.tasks.add(task)
             await uow.commit()
     except BaseException:
-        await release(deps, user.id)
+        await release(deps, user.id, day)
         raise
     await deps.queue.enqueue(task.id, lane, task.priority)
     return task
@@ -125,7 +126,7 @@ async def _fail(deps: Deps, task: Task, message: str, *, retryable: bool) -> Tas
         await uow.tasks.save(failed)
         await uow.commit()
     if failed.status is TaskStatus.FAILED:
-        await release(deps, failed.user_id, str(failed.payload.get("quotaDay") or "") or None)
+        await release(deps, failed.user_id, date.fromisoformat(str(failed.payload["quotaDay"])))
     else:
         lane = Lane(str(failed.payload.get("lane", Lane.FREE.value)))
         await deps.queue.enqueue(failed.id, lane, failed.priority)

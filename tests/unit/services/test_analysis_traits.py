@@ -245,3 +245,27 @@ async def test_traits_validation_names_the_item() -> None:
     assert caught.value.field == "userTraits[1]"
     with pytest.raises(NotFound):
         await build_traits(world.deps, BuildTraits(user.id, OLD_ZHOU + "x", ("好",), ()))
+
+
+async def test_a_call_failing_after_midnight_gives_back_the_day_it_was_taken_from() -> None:
+    """The action reserved before midnight is returned to that day, not to the next one."""
+    from datetime import timedelta  # noqa: PLC0415
+
+    from npc_core.model import next_quota_reset, quota_day  # noqa: PLC0415
+
+    world = await make_world(free_daily=2)
+    user = await world.user()
+    world.clock.set(next_quota_reset(world.clock.now()) - timedelta(milliseconds=500))
+    before = quota_day(world.clock.now())
+
+    def fail_after_midnight(_: object) -> CharacterAnalysisOutput:
+        world.clock.advance(1)
+        raise UpstreamFailed("character_analysis", "boom")
+
+    world.workflows.returns(Workflow.CHARACTER_ANALYSIS, fail_after_midnight)
+    with pytest.raises(UpstreamFailed):
+        await analyze_character(world.deps, AnalyzeCharacter(user.id, FERRY, LIN_ZHOU))
+    after = quota_day(world.clock.now())
+    assert after != before
+    assert await world.ledger.used(user.id, before) == 0
+    assert await world.ledger.used(user.id, after) == 0
