@@ -9,7 +9,9 @@ import hmac
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import attrs
 import httpx
@@ -32,6 +34,11 @@ from adapters.memory import (
     UuidGenerator,
 )
 from adapters.memory.idempotency import MemoryIdempotencyStore
+from adapters.redis.cache import RedisCache
+from adapters.redis.client import connect
+from adapters.redis.idempotency import RedisIdempotencyStore
+from adapters.redis.ledger import RedisQuotaLedger
+from adapters.redis.queue import JobPolicy, SaqTaskQueue
 from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate
 from adapters.sql.engine import is_sqlite, sqlite_file_url
 from adapters.storage import LocalDiskStorage
@@ -39,19 +46,19 @@ from adapters.tokens import JwtTokenIssuer
 from adapters.wechat import WeChatIdentityProvider
 from entrypoints.settings import ConfigurationError, Settings
 from npc_core.errors import Conflict
-from npc_core.model import PageRequest, QuotaPolicy, TaskStatus
+from npc_core.model import PageRequest, QuotaPolicy
 from npc_core.ports import (
+    Cache,
     Clock,
     IdempotencyStore,
     IdentityProvider,
-    Lane,
     ObjectStorage,
     QuotaLedger,
     UnitOfWorkFactory,
     WorkflowRunner,
 )
 from npc_core.ports.workflows import Workflow
-from npc_core.services import CoreSettings, Deps, execute_task
+from npc_core.services import CoreSettings, Deps, execute_task, reconcile
 
 Hook = Callable[[], Awaitable[None]]
 
@@ -64,7 +71,7 @@ class Container:
     deps: Deps
     files: LocalDiskStorage | None
     idempotency: IdempotencyStore
-    runner: InProcessTaskQueue
+    runner: InProcessTaskQueue | None  # the embedded mode's; None when workers run tasks
     description: str
     on_start: list[Hook] = attrs.field(factory=list)
     on_stop: list[Hook] = attrs.field(factory=list)
@@ -78,18 +85,6 @@ class Container:
         """Run the shutdown hooks, last registered first."""
         for hook in reversed(self.on_stop):
             await hook()
-
-
-def _refuse_unbuilt(settings: Settings) -> None:
-    unbuilt = {
-        "NPC_REDIS_URL": bool(settings.redis_url),
-    }
-    for name, is_set in unbuilt.items():
-        if is_set:
-            raise ConfigurationError(
-                f"{name} is set, but this build of npc has no adapter for it yet; "
-                "unset it to run the embedded default"
-            )
 
 
 def _dev_secret(data_dir: Path) -> str:
@@ -214,9 +209,7 @@ def _storage(
 ) -> tuple[ObjectStorage, LocalDiskStorage | None]:
     """Aliyun OSS when NPC_OSS_BUCKET is set, else local disk; the second is what /files serves."""
     if not settings.oss_bucket:
-        files = LocalDiskStorage(
-            settings.data_dir / "files", settings.public_base_url, signing_key, clock
-        )
+        files = LocalDiskStorage(settings.files_dir, settings.public_base_url, signing_key, clock)
         return files, files
     # oss2 takes a noticeable fraction of a second to import: only configured deployments pay.
     from adapters.storage.oss import OssConfig, OssStorage  # noqa: PLC0415
@@ -238,6 +231,45 @@ def _storage(
     return storage, None
 
 
+@attrs.frozen
+class _Shared:
+    """What API processes and workers share through Redis."""
+
+    queue: SaqTaskQueue
+    cache: Cache
+    ledger: QuotaLedger
+    idempotency: IdempotencyStore
+    description: str
+    probes: dict[str, Hook]
+
+
+def _redis_services(settings: Settings, data: _Data, on_stop: list[Hook]) -> _Shared:
+    """The saq task queue, cache, quota counters and idempotency keys on NPC_REDIS_URL."""
+    url = settings.redis_url.value
+    try:
+        redis, blocking = connect(url), connect(url, blocking=True)
+    except ValueError as error:
+        raise ConfigurationError(f"NPC_REDIS_URL is not usable: {error}") from None
+    on_stop.extend([redis.aclose, blocking.aclose])
+    queue = SaqTaskQueue(
+        blocking,
+        JobPolicy(timeout=settings.task_timeout_seconds, heartbeat=settings.task_heartbeat_seconds),
+    )
+    on_stop.append(queue.close)
+    parts = urlsplit(url)
+    shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()  # no password
+    cache = RedisCache(redis)
+    return _Shared(
+        queue=queue,
+        cache=cache,
+        # Redis arbitrates between processes; the database keeps the count through restarts.
+        ledger=RedisQuotaLedger(redis, data.ledger),
+        idempotency=RedisIdempotencyStore(redis),
+        description=f"tasks on saq at {shown} (run `npc worker`)",
+        probes={"queue": queue.ping, "cache": cache.ping},
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -251,7 +283,6 @@ def build(
     Data lives in the database `NPC_DATABASE_URL` names, by default a SQLite file under
     the data folder; a test may pass a `MemoryStore` to keep it in memory instead.
     """
-    _refuse_unbuilt(settings)
     clock = clock or SystemClock()
     on_start: list[Hook] = []
     on_stop: list[Hook] = []
@@ -279,14 +310,15 @@ def build(
     async def run(task_id: str) -> object:
         return await execute_task(holder["deps"], task_id)
 
-    runner = InProcessTaskQueue(run, concurrency=settings.task_concurrency)
+    shared = _redis_services(settings, data, on_stop) if settings.redis_url else None
+    runner = None if shared else InProcessTaskQueue(run, concurrency=settings.task_concurrency)
     deps = Deps(
         uow=data.uow,
         workflows=workflows or _dify_runner(settings, on_stop) or _workflows(settings),
         storage=storage,
-        cache=MemoryCache(clock),
-        queue=runner,
-        ledger=data.ledger,
+        cache=shared.cache if shared else MemoryCache(clock),
+        queue=shared.queue if shared else runner,  # type: ignore[arg-type]
+        ledger=shared.ledger if shared else data.ledger,
         identity=identity,
         tokens=tokens,
         clock=clock,
@@ -294,8 +326,9 @@ def build(
         settings=CoreSettings(
             quota=QuotaPolicy(settings.free_daily_quota, settings.premium_daily_quota),
             public_base_url=settings.public_base_url,
+            file_url_ttl_seconds=settings.storage_url_ttl_seconds,
         ),
-        probes={**data.probes, "storage": storage.ping},
+        probes={**data.probes, **(shared.probes if shared else {}), "storage": storage.ping},
     )
     holder["deps"] = deps
 
@@ -308,37 +341,40 @@ def build(
                 await load_demo_library(uow)
                 await uow.commit()
 
-    async def resume_pending() -> None:
-        async with deps.uow() as uow:
-            pending = await uow.tasks.with_status(TaskStatus.PENDING, 10_000)
-        for task in pending:
-            await runner.enqueue(
-                task.id, Lane(str(task.payload.get("lane", "free"))), task.priority
-            )
+    async def resume_unfinished() -> None:
+        # Tasks left pending or processing by the last run of this process.
+        await reconcile(deps, older_than=timedelta(0))
 
     on_start.extend(data.on_start)
     on_stop.extend(data.on_stop)  # registered before the runner's, so it runs after it
     if settings.demo_library:
         on_start.append(load_library)
-    on_start.extend([storage.ping, runner.start, resume_pending])
-    on_stop.append(runner.stop)
-    description = (
-        f"{data.description}, "
-        + (
+    on_start.append(storage.ping)
+    if runner is not None:
+        on_start.extend([runner.start, resume_unfinished])
+        on_stop.append(runner.stop)
+    description = ", ".join(
+        [
+            data.description,
             f"OSS bucket {settings.oss_bucket}"
             if settings.oss_bucket
-            else f"local files under {settings.data_dir / 'files'}"
-        )
-        + ", in-process tasks, "
-        + (
+            else f"local files under {settings.files_dir}",
+            shared.description if shared else "in-process tasks",
             f"Dify workflows at {settings.dify_base_url}"
             if settings.dify_base_url
             else "offline workflow engine"
             if settings.offline_workflows
-            else "no workflows configured"
-        )
-        + (", WeChat login" if settings.wechat_app_id else ", development login (any code)")
+            else "no workflows configured",
+            "WeChat login" if settings.wechat_app_id else "development login (any code)",
+        ]
     )
     return Container(
-        settings, deps, files, MemoryIdempotencyStore(clock), runner, description, on_start, on_stop
+        settings,
+        deps,
+        files,
+        shared.idempotency if shared else MemoryIdempotencyStore(clock),
+        runner,
+        description,
+        on_start,
+        on_stop,
     )

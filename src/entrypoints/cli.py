@@ -20,6 +20,17 @@ def parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    worker = commands.add_parser(
+        "worker", help="run queued tasks from Redis (needs NPC_REDIS_URL); stops on SIGTERM"
+    )
+    worker.add_argument(
+        "--queues",
+        default="premium,free",
+        help="comma-separated lanes to serve: premium, free (both)",
+    )
+    worker.add_argument(
+        "--concurrency", type=int, default=None, help="jobs at once per lane (NPC_TASK_CONCURRENCY)"
+    )
     migrate = commands.add_parser(
         "migrate",
         help="upgrade the database (NPC_DATABASE_URL, default the embedded SQLite file) "
@@ -56,6 +67,35 @@ def serve(host: str, port: int) -> int:
     return 0
 
 
+def worker(queues: str, concurrency: int | None) -> int:
+    """Run a task worker from the environment until SIGINT/SIGTERM."""
+    import asyncio  # noqa: PLC0415 - only `worker` needs these
+
+    from entrypoints.bootstrap import build  # noqa: PLC0415
+    from entrypoints.http.logs import configure_logging  # noqa: PLC0415
+    from entrypoints.settings import ConfigurationError, Settings  # noqa: PLC0415
+    from entrypoints.worker import TaskWorker  # noqa: PLC0415
+    from npc_core.ports import Lane  # noqa: PLC0415
+
+    try:
+        lanes = [Lane(name.strip()) for name in queues.split(",") if name.strip()]
+    except ValueError:
+        print(f"npc: --queues takes premium and/or free, not {queues!r}", file=sys.stderr)  # noqa: T201
+        return 2
+    if not lanes or (concurrency is not None and concurrency < 1):
+        print("npc: serve at least one queue with a concurrency of at least 1", file=sys.stderr)  # noqa: T201
+        return 2
+    try:
+        settings = Settings.from_env()
+        configure_logging(json_lines=settings.production)
+        task_worker = TaskWorker(build(settings), lanes, concurrency or settings.task_concurrency)
+    except ConfigurationError as error:
+        print(f"npc: configuration error: {error}", file=sys.stderr)  # noqa: T201
+        return 2
+    asyncio.run(task_worker.run())
+    return 0
+
+
 def migrate(*, sql: bool) -> int:
     """Upgrade the database to the newest schema, or print the SQL that would."""
     from sqlalchemy import make_url  # noqa: PLC0415 - only `migrate` needs the database
@@ -86,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args.host, args.port)
+    if args.command == "worker":
+        return worker(args.queues, args.concurrency)
     if args.command == "migrate":
         return migrate(sql=args.sql)
     parser().print_help()

@@ -83,12 +83,22 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     demo_library: bool = True
     task_concurrency: int = 8
+    task_timeout_seconds: int = 600
+    task_heartbeat_seconds: int = 30
+    reconcile_seconds: int = 30
+    storage_dir: Path | None = None
+    storage_url_ttl_seconds: int = 3600
     oss_endpoint: str = ""
     oss_bucket: str = ""
     oss_region: str = ""
     oss_access_key_id: str = ""
     oss_access_key_secret: Secret = Secret("")
     oss_custom_domain: str = ""
+
+    @property
+    def files_dir(self) -> Path:
+        """Where local disk keeps files: NPC_STORAGE_DIR, else `files` in the data folder."""
+        return self.storage_dir or self.data_dir / "files"
 
     @property
     def production(self) -> bool:
@@ -131,6 +141,11 @@ class Settings:
             ),
             demo_library=_bool(env, "NPC_DEMO_LIBRARY", default=True),
             task_concurrency=_int(env, "NPC_TASK_CONCURRENCY", 8, 1, 1000),
+            task_timeout_seconds=_int(env, "NPC_TASK_TIMEOUT", 600, 5, 24 * 3600),
+            task_heartbeat_seconds=_int(env, "NPC_TASK_HEARTBEAT", 30, 1, 3600),
+            reconcile_seconds=_int(env, "NPC_RECONCILE_SECONDS", 30, 1, 3600),
+            storage_dir=Path(env["NPC_STORAGE_DIR"]) if env.get("NPC_STORAGE_DIR") else None,
+            storage_url_ttl_seconds=_int(env, "NPC_STORAGE_URL_TTL", 3600, 10, 7 * 24 * 3600),
             oss_endpoint=env.get("NPC_OSS_ENDPOINT", "").strip(),
             oss_bucket=env.get("NPC_OSS_BUCKET", "").strip(),
             oss_region=env.get("NPC_OSS_REGION", "").strip(),

@@ -6,6 +6,7 @@ NpcError
 ├── Conflict                   stale version, duplicate, illegal state change
 │   └── InvalidTransition
 ├── QuotaExceeded              daily AI actions used up
+├── QueueUnavailable           the task queue cannot take work now
 ├── AuthenticationError
 │   ├── TokenMissing / TokenInvalid / TokenExpired
 │   └── IdentityRejected       the identity provider refused the login code
@@ -94,6 +95,12 @@ class QuotaExceeded(NpcError):
         super().__init__(
             f"daily quota of {limit} AI actions used up until {resets_at:%Y-%m-%dT%H:%M%z}"
         )
+
+
+class QueueUnavailable(NpcError):
+    """The task queue cannot take work now; the request may be retried shortly."""
+
+    code = "queue_unavailable"
 
 
 class AuthenticationError(NpcError):

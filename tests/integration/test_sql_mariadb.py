@@ -9,20 +9,14 @@ starts it) or on the local socket.
 from __future__ import annotations
 
 import asyncio
-import functools
-import os
-import secrets
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import make_url, text
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory import ScriptedWorkflowRunner
-from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate, sync_url
+from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate
 from entrypoints.bootstrap import build
 from entrypoints.settings import ConfigurationError, Secret, Settings
 from npc_core.errors import Conflict
@@ -31,70 +25,19 @@ from tests.contracts.ledger import LedgerContract
 from tests.contracts.repositories import RepositoryContract
 from tests.contracts.sql import SqlContract, empty_tables
 from tests.contracts.uow import given_users
-
-# root over TCP with no password (how this project's machines run MariaDB), else root
-# over the socket, which a freshly installed Debian MariaDB lets the OS root user use.
-SERVERS = (
-    [os.environ["NPC_TEST_MYSQL_URL"]]
-    if os.environ.get("NPC_TEST_MYSQL_URL")
-    else [
-        "mysql://root@127.0.0.1:3306/",
-        "mysql://root@localhost/?unix_socket=/run/mysqld/mysqld.sock",
-    ]
-)
-
-
-def _execute(server: str, statement: str) -> None:
-    engine = create_sync_engine(sync_url(server), isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as connection:
-            connection.execute(text(statement))
-    finally:
-        engine.dispose()
-
-
-@functools.cache
-def server() -> str:
-    """The first of `SERVERS` that lets us in."""
-    refusals = []
-    for url in SERVERS:
-        try:
-            _execute(url, "SELECT 1")
-        except OperationalError as error:
-            refusals.append(f"{make_url(url).render_as_string()}: {error.orig}")
-        else:
-            return url
-    pytest.fail("MariaDB does not let us in (see .ci/run): " + "; ".join(refusals))
-
-
-def _admin(statement: str) -> None:
-    _execute(server(), statement)
-
-
-def _database(name: str) -> str:
-    return make_url(server()).set(database=name).render_as_string(hide_password=False)
+from tests.integration.mariadb_support import fresh_database
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    name = f"npc_test_{secrets.token_hex(6)}"
-    _admin(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    url = _database(name)
-    try:
-        migrate.upgrade(url)
+    with fresh_database() as url:
         yield url
-    finally:
-        _admin(f"DROP DATABASE IF EXISTS {name}")
 
 
 @pytest.fixture
 def scratch_url() -> Iterator[str]:
-    name = f"npc_scratch_{secrets.token_hex(6)}"
-    _admin(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    try:
-        yield _database(name)
-    finally:
-        _admin(f"DROP DATABASE IF EXISTS {name}")
+    with fresh_database("npc_scratch", migrated=False) as url:
+        yield url
 
 
 @pytest.fixture

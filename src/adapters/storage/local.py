@@ -148,6 +148,10 @@ class LocalDiskStorage:
         # Validation already rules out escapes; this keeps it true if the rules change.
         if os.path.commonpath([self._root, os.path.normpath(path)]) != str(self._root):
             raise _bad_key("must stay inside the storage folder")
+        # A symbolic link planted inside the folder could point anywhere: never follow one.
+        real_root = Path(os.path.realpath(self._root))
+        if os.path.realpath(path) != str(real_root.joinpath(*key.split("/"))):
+            raise _bad_key("must not pass through a symbolic link")
         return path
 
     def _lock(self, key: str) -> asyncio.Lock:

@@ -26,6 +26,7 @@ from npc_core.errors import (
     IdentityUnavailable,
     NotFound,
     NpcError,
+    QueueUnavailable,
     QuotaExceeded,
     UpstreamBadOutput,
     UpstreamError,
@@ -53,6 +54,7 @@ MESSAGES: Final = {
     "upstream_bad_output": "AI 服务返回了无法使用的结果，请稍后重试",
     "workflow_not_configured": "该 AI 功能暂未开放",
     "upstream_unavailable": "AI 服务繁忙，请稍后重试",
+    "queue_unavailable": "任务服务暂时不可用，请稍后重试",
     "upstream_timeout": "AI 服务响应超时，请稍后重试",
     "internal_error": "服务器开小差了，请稍后重试",
 }
@@ -97,6 +99,7 @@ def _domain_status(error: NpcError) -> tuple[int, str]:
         (QuotaExceeded, 429),
         (WorkflowNotConfigured, 503),
         (UpstreamUnavailable, 503),
+        (QueueUnavailable, 503),
         (UpstreamTimeout, 504),
         (UpstreamBadOutput, 502),
         (UpstreamFailed, 502),
@@ -138,6 +141,8 @@ def domain_error(request: Request[Any, Any, Any], error: NpcError) -> Response[d
         details = [{"field": "workflow", "reason": error.workflow}]
         if isinstance(error, UpstreamUnavailable) and error.retry_after is not None:
             headers = {"Retry-After": str(max(1, math.ceil(error.retry_after)))}
+    elif isinstance(error, QueueUnavailable):
+        headers = {"Retry-After": "5"}
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         _log.warning("upstream error", code=code, error=str(error))
     return envelope(request, status, code, details, headers)
@@ -216,7 +221,7 @@ _DOCUMENTED: Final = {
     "`Retry-After` gives the seconds to wait.",
     500: "`internal_error`: never expected; `requestId` finds it in the logs.",
     502: "`upstream_failed` or `upstream_bad_output`: the AI service failed.",
-    503: "`workflow_not_configured` or `upstream_unavailable`.",
+    503: "`workflow_not_configured`, `upstream_unavailable` or `queue_unavailable`.",
     504: "`upstream_timeout`: the AI service did not answer in time.",
 }
 

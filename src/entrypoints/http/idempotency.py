@@ -16,7 +16,10 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.bootstrap import Container
+from entrypoints.http.logs import logger
 from npc_core.errors import AuthenticationError
+
+_log = logger("npc.idempotency")
 
 HEADER: Final = b"idempotency-key"
 TTL_SECONDS: Final = 24 * 3600
@@ -120,7 +123,20 @@ class IdempotencyMiddleware:
 
     async def _once(self, owner: str, key: str, scope: Scope, receive: Receive, send: Send) -> None:
         store = self.container.idempotency
-        saved = await store.load(owner, key)
+        try:
+            saved = await store.load(owner, key)
+            claimed = saved is None and await store.claim(owner, key, TTL_SECONDS)
+        except Exception:  # noqa: BLE001 - whatever the store's driver raises, the answer is 503
+            # Running the request unguarded could do it twice; the client retries instead.
+            _log.warning("idempotency store unavailable", exc_info=True)
+            body = _error(
+                "upstream_unavailable",
+                "服务繁忙，请稍后重试",
+                "cannot be checked now; retry shortly",
+                scope,
+            )
+            await _answer(send, 503, "application/json", body, [(b"retry-after", b"5")])
+            return
         if saved is not None:
             found = msgspec.json.decode(saved, type=_Saved)
             await _answer(
@@ -131,7 +147,7 @@ class IdempotencyMiddleware:
                 [(b"idempotent-replayed", b"true")],
             )
             return
-        if not await store.claim(owner, key, TTL_SECONDS):
+        if not claimed:
             body = _error(
                 "conflict",
                 "相同的请求正在处理中，请稍候",

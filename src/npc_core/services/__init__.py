@@ -70,7 +70,7 @@ from npc_core.services.storyboards import (
     get_storyboard,
     require_storyboard,
 )
-from npc_core.services.tasks import get_task, run_task, submit
+from npc_core.services.tasks import get_task, reconcile, run_task, submit
 from npc_core.services.traits import BuildTraits, TraitsResult, build_traits
 from npc_core.services.users import (
     Login,
@@ -150,6 +150,7 @@ __all__ = [
     "open_shared_comic",
     "readiness",
     "recommended_movies",
+    "reconcile",
     "reconstruct_story",
     "require_character",
     "require_monologue",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 
-from npc_core.errors import NotFound, NpcError, UpstreamError
+from npc_core.errors import NotFound, NpcError, QueueUnavailable, UpstreamError
 from npc_core.model import JsonObject, Membership, Task, TaskStatus, TaskType, User
 from npc_core.ports import Lane, UnitOfWork
 from npc_core.services.deps import Deps
 from npc_core.services.quota import release, reserve
 
 Handler = Callable[[Deps, Task], Awaitable[Task]]
+
+LOST_RUN = "the worker running this task stopped before it finished"
 
 
 def lane_for(user: User) -> Lane:
@@ -26,6 +28,9 @@ async def submit(
 
     The quota day and lane travel in the payload, so a task that fails hours later
     gives the action back to the right day and a retry goes to the right queue.
+    When the queue cannot take the id, the task is failed at once and the action given
+    back before `QueueUnavailable` propagates: the client was told no, so no row may
+    stay pending and run later behind its back.
     """
     day = await reserve(deps, user)
     now = deps.clock.now()
@@ -47,7 +52,11 @@ async def submit(
     except BaseException:
         await release(deps, user.id, day)
         raise
-    await deps.queue.enqueue(task.id, lane, task.priority)
+    try:
+        await deps.queue.enqueue(task.id, lane, task.priority)
+    except QueueUnavailable as error:
+        await _fail(deps, task, str(error) or "task queue unavailable", retryable=False)
+        raise
     return task
 
 
@@ -104,9 +113,18 @@ async def run_task(deps: Deps, task_id: str, handlers: Mapping[TaskType, Handler
         task = await uow.tasks.get(task_id)
         if task is None or task.status.terminal:
             return task
-        task = task.start(deps.clock.now())
+        if task.status is TaskStatus.PROCESSING:
+            # Queues deliver an id again only when its run was lost (a worker killed,
+            # a job swept): that run counts as a failed attempt, so a task that kills
+            # its workers stops after `max_retries` instead of looping for ever.
+            task = task.fail(LOST_RUN, deps.clock.now(), retryable=True)
+        if task.status is not TaskStatus.FAILED:
+            task = task.start(deps.clock.now())
         await uow.tasks.save(task)
         await uow.commit()
+    if task.status is TaskStatus.FAILED:
+        await release(deps, task.user_id, date.fromisoformat(str(task.payload["quotaDay"])))
+        return task
     try:
         return await handlers[task.task_type](deps, task)
     except NpcError as error:
@@ -115,6 +133,29 @@ async def run_task(deps: Deps, task_id: str, handlers: Mapping[TaskType, Handler
     except Exception:
         await _fail(deps, task, "internal error", retryable=False)
         raise
+
+
+async def reconcile(deps: Deps, *, older_than: timedelta, limit: int = 10_000) -> int:
+    """Enqueue again every unfinished task untouched for `older_than`; how many were.
+
+    The row is the truth and the queue only carries ids, so work lost between a commit
+    and its enqueue, in a queue that restarted empty, or with a worker that died after
+    its job record expired, is found here. Enqueueing an id whose job is still live is
+    a no-op in every queue, so this never runs a task twice at once; `older_than` only
+    spares the queue ids that were enqueued a moment ago anyway.
+    """
+    cutoff = deps.clock.now() - older_than
+    async with deps.uow() as uow:
+        stale = [
+            task
+            for status in (TaskStatus.PENDING, TaskStatus.PROCESSING)
+            for task in await uow.tasks.with_status(status, limit)
+            if task.updated_at <= cutoff
+        ]
+    for task in stale:
+        lane = Lane(str(task.payload.get("lane", Lane.FREE.value)))
+        await deps.queue.enqueue(task.id, lane, task.priority)
+    return len(stale)
 
 
 async def _fail(deps: Deps, task: Task, message: str, *, retryable: bool) -> Task:
