@@ -20,6 +20,7 @@ from npc_core.services.audio import (
     require_monologue,
     start_voice,
 )
+from npc_core.services.cached import forget_movies
 from npc_core.services.chat import (
     ChatHistory,
     ChatResult,
@@ -129,6 +130,7 @@ __all__ = [
     "discuss_dialogue",
     "edit_storyboard",
     "execute_task",
+    "forget_movies",
     "get_audio",
     "get_character",
     "get_chat_session",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-from npc_core.errors import DomainValidationError
+from npc_core.errors import DomainValidationError, QuotaExceeded
 from npc_core.model import (
     CharacterAnalysis,
     Contributor,
@@ -12,14 +12,21 @@ from npc_core.model import (
     JsonObject,
     SessionType,
     TraitSuggestion,
+    User,
     _checks,
     limits,
 )
-from npc_core.ports import CharacterAnalysisInput, DialogueDiscussionInput, UnitOfWork
+from npc_core.ports import (
+    CharacterAnalysisInput,
+    CharacterAnalysisOutput,
+    DialogueDiscussionInput,
+    UnitOfWork,
+)
+from npc_core.services import cache_codec, cached
 from npc_core.services.deps import Deps
 from npc_core.services.library import require_character, require_movie
 from npc_core.services.profiles import character_profile
-from npc_core.services.quota import ai_action
+from npc_core.services.quota import ai_action, usage_today
 from npc_core.services.sessions import open_session, record
 from npc_core.services.users import load_user
 
@@ -54,7 +61,16 @@ class CharacterAnalysisResult:
 
 
 async def analyze_character(deps: Deps, command: AnalyzeCharacter) -> CharacterAnalysisResult:
-    """The AI's reading of a character from its lines (the client's, else the library's)."""
+    """The AI's reading of a character from its lines (the client's, else the library's).
+
+    The workflow's answer is cached for `ANALYSIS_TTL_SECONDS` under a hash of everything
+    it was sent: the same request is not sent to Dify twice. An analysis of the library's
+    lines is shared by every user; one of the user's own lines or context only by that
+    user (`cached.analysis_key`). An answer from the cache is not an AI action: it takes
+    nothing from the daily quota and does not count as usage. Like every AI route it is
+    still refused with `QuotaExceeded` when the quota is used up, so a client sees one
+    rule whether the answer was cached or not.
+    """
     user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
         data = await analysis_input(
@@ -65,12 +81,34 @@ async def analyze_character(deps: Deps, command: AnalyzeCharacter) -> CharacterA
             command.dialogues,
             command.user_context,
         )
+    own_text = bool(command.dialogues or command.user_context)
+    owner = user.id if own_text else None
+    key = cached.analysis_key(command.movie_id, command.character_id, data, owner)
+    if key is not None:
+        found = await cached.get(deps.cache, key, cache_codec.ANALYSIS)
+        if found is not None:
+            await require_quota_left(deps, user)
+            return _result(found)
     async with ai_action(deps, user):
         output = await deps.workflows.analyze_character(user.id, data)
         async with deps.uow() as uow:
             await uow.users.record_usage(user.id)
             await uow.commit()
+    if key is not None:
+        ttl = cached.ANALYSIS_TTL_SECONDS
+        await cached.put(deps.cache, key, output, cache_codec.ANALYSIS, ttl)
+    return _result(output)
+
+
+def _result(output: CharacterAnalysisOutput) -> CharacterAnalysisResult:
     return CharacterAnalysisResult(output.run_id, output.analysis, output.traits)
+
+
+async def require_quota_left(deps: Deps, user: User) -> None:
+    """Raise `QuotaExceeded` if `user` has no AI action left today; take none."""
+    usage = await usage_today(deps, user)
+    if usage.used >= usage.limit:
+        raise QuotaExceeded(usage.limit, usage.resets_at)
 
 
 async def analysis_input(

@@ -1,4 +1,9 @@
-"""Reading the shared film library: search, recommendations, films, characters, lines."""
+"""Reading the shared film library: search, recommendations, films, characters, lines.
+
+Every read here goes through the cache (`npc_core.services.cached`): the library is
+shared and changes only by import, so a page read once serves everyone until it expires
+or `forget_movies` drops it. Errors (an unknown film) are never cached.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import attrs
 from npc_core.errors import DomainValidationError, NotFound
 from npc_core.model import Character, DialogueLine, Movie, Page, PageRequest, _checks
 from npc_core.ports import UnitOfWork
+from npc_core.services import cache_codec, cached
 from npc_core.services.deps import Deps
 
 
@@ -20,14 +26,28 @@ async def search_movies(deps: Deps, query: SearchMovies) -> Page[Movie]:
     """Films matching the keyword, best match first; a blank keyword finds nothing."""
     if not query.keyword.strip():
         return Page((), 0, query.page)
-    async with deps.uow() as uow:
-        return await uow.movies.search(query.keyword, query.page)
+
+    async def load() -> Page[Movie]:
+        async with deps.uow() as uow:
+            return await uow.movies.search(query.keyword, query.page)
+
+    key = cached.search_key(query.keyword, query.page)
+    return await cached.through(
+        deps.cache, key, cache_codec.MOVIE_PAGE, load, cached.LIBRARY_TTL_SECONDS
+    )
 
 
 async def recommended_movies(deps: Deps, page: PageRequest) -> Page[Movie]:
     """The home page's films: best rated, then most popular."""
-    async with deps.uow() as uow:
-        return await uow.movies.recommended(page)
+
+    async def load() -> Page[Movie]:
+        async with deps.uow() as uow:
+            return await uow.movies.recommended(page)
+
+    key = cached.recommended_key(page)
+    return await cached.through(
+        deps.cache, key, cache_codec.MOVIE_PAGE, load, cached.LIBRARY_TTL_SECONDS
+    )
 
 
 @attrs.frozen
@@ -38,10 +58,15 @@ class MovieDetail:
 
 async def get_movie(deps: Deps, movie_id: str) -> MovieDetail:
     """A film with its characters, most important first."""
-    async with deps.uow() as uow:
-        movie = await require_movie(uow, movie_id)
-        characters = await uow.characters.list_for_movie(movie_id)
-    return MovieDetail(movie, tuple(characters))
+
+    async def load() -> tuple[Movie, tuple[Character, ...]]:
+        async with deps.uow() as uow:
+            movie = await require_movie(uow, movie_id)
+            return movie, tuple(await uow.characters.list_for_movie(movie_id))
+
+    key = cached.movie_key(movie_id)
+    film = await cached.through(deps.cache, key, cache_codec.FILM, load, cached.LIBRARY_TTL_SECONDS)
+    return MovieDetail(*film)
 
 
 @attrs.frozen
@@ -53,11 +78,18 @@ class ListDialogues:
 
 async def list_dialogues(deps: Deps, query: ListDialogues) -> Page[DialogueLine]:
     """A film's lines in film order, optionally one character's."""
-    async with deps.uow() as uow:
-        await require_movie(uow, query.movie_id)
-        if query.character_id is not None:
-            await require_character(uow, query.character_id, movie_id=query.movie_id)
-        return await uow.dialogues.for_movie(query.movie_id, query.page, query.character_id)
+
+    async def load() -> Page[DialogueLine]:
+        async with deps.uow() as uow:
+            await require_movie(uow, query.movie_id)
+            if query.character_id is not None:
+                await require_character(uow, query.character_id, movie_id=query.movie_id)
+            return await uow.dialogues.for_movie(query.movie_id, query.page, query.character_id)
+
+    key = cached.dialogues_key(query.movie_id, query.character_id, query.page)
+    return await cached.through(
+        deps.cache, key, cache_codec.LINE_PAGE, load, cached.LIBRARY_TTL_SECONDS
+    )
 
 
 @attrs.frozen
@@ -68,10 +100,15 @@ class CharacterDetail:
 
 async def get_character(deps: Deps, character_id: str) -> CharacterDetail:
     """A character with its film: description, traits, line count."""
-    async with deps.uow() as uow:
-        character = await require_character(uow, character_id)
-        movie = await require_movie(uow, character.movie_id)
-    return CharacterDetail(character, movie)
+
+    async def load() -> tuple[Character, Movie]:
+        async with deps.uow() as uow:
+            character = await require_character(uow, character_id)
+            return character, await require_movie(uow, character.movie_id)
+
+    key = cached.character_key(character_id)
+    cast = await cached.through(deps.cache, key, cache_codec.CAST, load, cached.LIBRARY_TTL_SECONDS)
+    return CharacterDetail(*cast)
 
 
 async def require_movie(uow: UnitOfWork, movie_id: str) -> Movie:

@@ -164,19 +164,19 @@ async def test_a_key_still_in_flight_is_409(a: Api) -> None:
     calls = len(a.workflows.calls_to(Workflow.CHARACTER_ANALYSIS))
     a.workflows.delay(Workflow.CHARACTER_ANALYSIS, 0.3)
     headers = {**auth, "Idempotency-Key": "in-flight"}
+    # A body nobody sent before, so no cached analysis answers it at once.
+    body = analysis_body(userContext={"test": unique("in-flight")})
     async with a.raw() as raw:
         first, second = await asyncio.gather(
-            raw.post("/api/dify/character-analysis", headers=headers, json=analysis_body()),
-            raw.post("/api/dify/character-analysis", headers=headers, json=analysis_body()),
+            raw.post("/api/dify/character-analysis", headers=headers, json=body),
+            raw.post("/api/dify/character-analysis", headers=headers, json=body),
         )
         ordered = sorted([first, second], key=lambda r: r.status_code)
         assert ordered[0].status_code == 200, ordered[0].text
         error = expect_error(ordered[1], 409, "conflict")
         assert error["details"][0]["field"] == "Idempotency-Key"
         assert len(a.workflows.calls_to(Workflow.CHARACTER_ANALYSIS)) == calls + 1
-        later = await raw.post(
-            "/api/dify/character-analysis", headers=headers, json=analysis_body()
-        )
+        later = await raw.post("/api/dify/character-analysis", headers=headers, json=body)
         assert later.headers[REPLAYED] == "true"
         assert later.json() == ordered[0].json()
 

@@ -97,16 +97,17 @@ async def test_quota_stops_ai_actions_until_the_next_day() -> None:
     """Past the daily quota every AI action raises QuotaExceeded; the next local day refills."""
     world = await make_world(free_daily=2)
     user = await world.user()
-    command = AnalyzeCharacter(user.id, FERRY, LIN_ZHOU)
-    await analyze_character(world.deps, command)
-    await analyze_character(world.deps, command)
+    # Other lines each time: a repeated analysis is answered from the cache, no AI action.
+    first, second, third = (AnalyzeCharacter(user.id, FERRY, LIN_ZHOU, (n,)) for n in "一二三")
+    await analyze_character(world.deps, first)
+    await analyze_character(world.deps, second)
     with pytest.raises(QuotaExceeded) as caught:
-        await analyze_character(world.deps, command)
+        await analyze_character(world.deps, third)
     assert caught.value.limit == 2
     assert caught.value.resets_at > world.clock.now()
     assert len(world.workflows.calls_to(Workflow.CHARACTER_ANALYSIS)) == 2
     world.clock.set(caught.value.resets_at)
-    await analyze_character(world.deps, command)
+    await analyze_character(world.deps, third)
 
 
 async def test_discussion_keeps_the_session_history_in_order() -> None:

@@ -44,10 +44,16 @@ class HealthController(Controller):
             ),
         },
         summary="Each configured dependency answers",
+        description="200 `ready`; 200 `degraded` when only the cache fails (reads then go to "
+        "the database); 503 `degraded` when a dependency the API needs fails.",
     )
     async def ready(self, deps: NamedDependency[Deps]) -> Response[ReadyResponse]:
         report = await readiness(deps)
-        body = ReadyResponse(status="ready" if report.ready else "degraded", checks=report.checks)
+        body = ReadyResponse(
+            status="degraded" if report.degraded else "ready",
+            checks={**report.checks, **report.optional},
+        )
+        # Without its cache the API still serves, only slower: it stays in the balancer.
         return Response(body, status_code=200 if report.ready else 503)
 
 
