@@ -396,3 +396,26 @@ async def test_ping_fails_when_the_root_cannot_hold_files(tmp_path: Path) -> Non
     blocker.write_bytes(b"")
     with pytest.raises(OSError, match=r"."):
         await make_storage(blocker).ping()
+
+
+def _plant_links(root: Path, outside: Path) -> None:
+    outside.mkdir()
+    (outside / "secret.txt").write_bytes(b"not yours")
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "linked").symlink_to(outside, target_is_directory=True)
+    (root / "file-link.txt").symlink_to(outside / "secret.txt")
+
+
+async def test_symbolic_links_inside_the_root_are_never_followed(
+    local: LocalDiskStorage, root: Path, tmp_path: Path
+) -> None:
+    """A link planted in the storage folder (to a folder or a file outside) is refused."""
+    outside = tmp_path / "outside"
+    _plant_links(root, outside)
+    for key in ["linked/secret.txt", "file-link.txt", "linked/new.txt"]:
+        for attempt in [local.get(key), local.put(key, b"x", "text/plain"), local.exists(key)]:
+            with pytest.raises(DomainValidationError) as raised:
+                await attempt
+            assert raised.value.field == "key"
+    assert (outside / "secret.txt").read_bytes() == b"not yours"
+    assert sorted(p.name for p in outside.iterdir()) == ["secret.txt"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +14,14 @@ from adapters.sql import SqlUnitOfWorkFactory, migrate, sqlite_file_url
 from entrypoints.bootstrap import Container, build
 from entrypoints.cli import main
 from entrypoints.settings import ConfigurationError, Secret, Settings
-from npc_core.model import PageRequest
+from npc_core.model import PageRequest, TaskStatus
 from npc_core.services.health import readiness
+from npc_core.services.monologues import StartMonologue, start_monologue
+from npc_core.services.tasks import get_task
 from npc_core.services.users import Login, login
 from tests.contracts import builders as b
+
+LIN_ZHOU = "00000000-0000-4000-8000-00000000c001"  # a character of the demo library
 
 
 def container(data_dir: Path, **overrides: Any) -> Container:
@@ -137,3 +142,34 @@ def test_npc_migrate_refuses_an_unusable_url(
     monkeypatch.setenv("NPC_DATABASE_URL", "postgresql://u@db/npc")
     assert main(["migrate"]) == 2
     assert "NPC_DATABASE_URL" in capsys.readouterr().err
+
+
+async def test_tasks_left_pending_by_a_restart_run_after_it(tmp_path: Path) -> None:
+    """Embedded mode: a task committed but never run (the process died) runs at the next start."""
+    first = container(tmp_path)
+    await first.start()
+    try:
+        user = (await login(first.deps, Login("dev-pending"))).user
+        work = b.work(user.id)
+        board = b.storyboard(user.id, work_id=work.id)
+        async with first.deps.uow() as uow:
+            await uow.works.add(work)
+            await uow.storyboards.add(board)
+            await uow.commit()
+        assert first.runner is not None
+        await first.runner.stop()  # as if the process died right after the task's commit
+        task = await start_monologue(first.deps, StartMonologue(user.id, board.id, LIN_ZHOU))
+        assert (await get_task(first.deps, user.id, task.id)).status is TaskStatus.PENDING
+    finally:
+        await first.stop()
+    second = container(tmp_path)
+    await second.start()
+    try:
+        for _ in range(100):
+            after = await get_task(second.deps, user.id, task.id)
+            if after.status.terminal:
+                break
+            await asyncio.sleep(0.05)
+        assert after.status is TaskStatus.COMPLETED, after.error_message
+    finally:
+        await second.stop()
