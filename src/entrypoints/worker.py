@@ -151,8 +151,8 @@ class TaskWorker:
             await self._stopping.wait()
         finally:
             reconciler.cancel()
-            for worker in self.workers:
-                await worker.stop()
+            # Every lane finishes its running jobs at the same time, not one after another.
+            await asyncio.gather(*(worker.stop() for worker in self.workers))
             await asyncio.gather(*tasks, return_exceptions=True)
             if own_container:
                 await self._container.stop()

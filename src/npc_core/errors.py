@@ -11,11 +11,12 @@ NpcError
 │   ├── TokenMissing / TokenInvalid / TokenExpired
 │   └── IdentityRejected       the identity provider refused the login code
 ├── IdentityUnavailable        the identity provider could not be reached
-└── UpstreamError              a workflow call went wrong
+└── UpstreamError              a workflow (or storage) call went wrong
     ├── WorkflowNotConfigured
     ├── UpstreamFailed
     ├── UpstreamBadOutput
     ├── UpstreamUnavailable
+    │   └── StorageUnavailable the object storage failed a call; worth retrying
     └── UpstreamTimeout
 
 Every error has a stable machine `code`; the HTTP edge maps codes to statuses.
@@ -200,3 +201,20 @@ class UpstreamTimeout(UpstreamError):
 
     code = "upstream_timeout"
     retryable = True
+
+
+class StorageUnavailable(UpstreamUnavailable):
+    """The object storage refused, failed or timed out a call; worth retrying later.
+
+    Storage is an upstream service like Dify: task runs retry it and the HTTP edge
+    answers 503, so it sits under `UpstreamUnavailable` (and keeps its code). Storage
+    adapters report such failures as `OSError` (what a disk raises; the OSS adapter's
+    errors are OSErrors too); the use cases raise this in their place. `key` names
+    the file.
+    """
+
+    def __init__(self, key: str, reason: str) -> None:
+        self.key = key
+        super().__init__("storage", reason)
+        # What a failed task's `error_message` shows: say what failed in plain words.
+        self.args = (f"storage unavailable: {reason}",)

@@ -17,22 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import (
-    ConsoleMessage,
-    Dialog,
-    Page,
-    Request,
-    ViewportSize,
-    sync_playwright,
-)
-from playwright.sync_api import Error as PageError
-from playwright.sync_api import Response as PageResponse
 
 from adapters.memory import ScriptedWorkflowRunner
 from entrypoints.bootstrap import build
@@ -40,23 +29,8 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Secret, Settings
 from npc_core.ports import ComicInput, ComicOutput, GeneratedFile, VoiceOutput, Workflow
 from tests.audio_samples import png_bytes, wav_bytes
+from tests.integration.share_browser import TOLERANCE_SECONDS, needs_chromium, play_share_page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PHONE = ViewportSize(width=390, height=844)
-WECHAT_UA = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.47(0x18002f2c) NetType/WIFI"
-)
 SECRET = "browser-test-secret-browser-test-secret-01"
 FERRY = "00000000-0000-4000-8000-00000000f001"
 LIN_ZHOU = "00000000-0000-4000-8000-00000000c001"
@@ -66,11 +40,8 @@ PANEL_COLOURS = [
     ((96, 40, 52), (220, 150, 90)),
     ((30, 80, 60), (170, 210, 150)),
 ]
-TOLERANCE_SECONDS = 0.05
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
-)
+pytestmark = needs_chromium
 
 
 @attrs.frozen
@@ -191,140 +162,17 @@ def make_comic(base_url: str) -> dict[str, Any]:
         return comic
 
 
-def path_of(url: str) -> str:
-    return urlsplit(url).path
-
-
 def test_the_share_page_plays_in_a_phone_browser(tmp_path: Path) -> None:
     """Duration, panel and caption at each timeline boundary, play/pause, no errors, screenshots."""
     with serve(tmp_path) as running:
         comic = make_comic(running.base_url)
-        timeline = comic["timeline"]
-        assert len(timeline) == 3
-        problems: list[str] = []
-        requested: list[str] = []
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, timeout=30_000
-            )
-            try:
-                context = browser.new_context(
-                    viewport=PHONE,
-                    device_scale_factor=2,
-                    is_mobile=True,
-                    has_touch=True,
-                    locale="zh-CN",
-                    user_agent=WECHAT_UA,
-                )
-                page = context.new_page()
-                page.set_default_timeout(10_000)
-                _watch(page, problems, requested)
-
-                document = page.goto(comic["comicUrl"], wait_until="load")
-                assert document is not None
-                assert document.status == 200
-                assert len(document.body()) < 40_000
-                page.wait_for_function("() => document.getElementById('audio').readyState >= 1")
-                duration = page.evaluate("document.getElementById('audio').duration")
-                assert duration == pytest.approx(comic["durationMs"] / 1000, abs=TOLERANCE_SECONDS)
-                assert duration == pytest.approx(VOICE_SECONDS, abs=TOLERANCE_SECONDS)
-                page.wait_for_function(
-                    "() => [...document.querySelectorAll('img.panel')]"
-                    ".every(i => i.complete && i.naturalWidth > 0)"
-                )
-                page.screenshot(path=tmp_path / "share-page-start.png")
-
-                for index, span in enumerate(timeline):
-                    middle = (span["startMs"] + span["endMs"]) // 2
-                    for at_ms in (span["startMs"], middle, span["endMs"] - 1):
-                        _seek(page, at_ms)
-                        page.wait_for_function(
-                            "i => document.getElementById('stage').dataset.span === String(i)",
-                            arg=index,
-                        )
-                        _expect_on_screen(page, comic, span, index)
-                    if index == 1:
-                        page.screenshot(path=tmp_path / "share-page-panel-2.png")
-                _seek(page, comic["durationMs"])
-                page.wait_for_function(
-                    "i => document.getElementById('stage').dataset.span === String(i)",
-                    arg=len(timeline) - 1,
-                )
-
-                _seek(page, 0)
-                page.click("#toggle")
-                page.wait_for_function("() => document.getElementById('audio').currentTime > 0.3")
-                assert page.get_attribute("#player", "data-state") == "playing"
-                assert page.get_attribute("#toggle", "aria-pressed") == "true"
-                page.screenshot(path=tmp_path / "share-page-playing.png")
-                page.click("#toggle")
-                page.wait_for_function("() => document.getElementById('audio').paused")
-                assert page.get_attribute("#player", "data-state") == "paused"
-            finally:
-                browser.close()
-        assert problems == []
-        own = [u for u in requested if not u.startswith(("data:", running.base_url + "/"))]
-        assert own == [], "the page fetched something that npc does not serve"
-        for name in ("share-page-start.png", "share-page-panel-2.png", "share-page-playing.png"):
-            assert (tmp_path / name).stat().st_size > 10_000
-
-
-def _watch(page: Page, problems: list[str], requested: list[str]) -> None:
-    """Record console errors, script errors, dialogs, failed or refused loads, every URL."""
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    def error(failure: PageError) -> None:
-        problems.append(f"page error: {failure}")
-
-    def dialog(opened: Dialog) -> None:
-        problems.append(f"dialog: {opened.message}")
-        opened.dismiss()
-
-    def failed(request: Request) -> None:
-        problems.append(f"failed: {request.url} {request.failure}")
-
-    def response(answer: PageResponse) -> None:
-        if answer.status >= 400:
-            problems.append(f"{answer.status}: {answer.url}")
-
-    def request(sent: Request) -> None:
-        requested.append(sent.url)
-
-    page.on("console", console)
-    page.on("pageerror", error)
-    page.on("dialog", dialog)
-    page.on("requestfailed", failed)
-    page.on("response", response)
-    page.on("request", request)
-
-
-def _seek(page: Page, at_ms: int) -> None:
-    page.evaluate("ms => { document.getElementById('audio').currentTime = ms / 1000; }", at_ms)
-
-
-def _expect_on_screen(page: Page, comic: dict[str, Any], span: dict[str, Any], index: int) -> None:
-    shown = page.evaluate(
-        """() => {
-            const on = document.querySelectorAll('#stage img.panel.on');
-            const caption = document.getElementById('caption');
-            return {
-                count: on.length,
-                panel: on[0].dataset.panel,
-                src: on[0].src,
-                loaded: on[0].complete && on[0].naturalWidth > 0,
-                opacity: getComputedStyle(on[0]).opacity,
-                caption: caption.textContent,
-                captionSpan: caption.dataset.span,
-                stagePanel: document.getElementById('stage').dataset.panel,
-            };
-        }"""
-    )
-    assert shown["count"] == 1
-    assert shown["panel"] == shown["stagePanel"] == str(span["panel"])
-    assert path_of(shown["src"]) == path_of(comic["panelUrls"][span["panel"]])
-    assert shown["loaded"]
-    assert shown["caption"] == span["caption"]
-    assert shown["captionSpan"] == str(index)
+        assert len(comic["timeline"]) == 3
+        visit = play_share_page(comic, tmp_path)
+    assert visit.document_bytes < 40_000
+    assert visit.duration == pytest.approx(comic["durationMs"] / 1000, abs=TOLERANCE_SECONDS)
+    assert visit.duration == pytest.approx(VOICE_SECONDS, abs=TOLERANCE_SECONDS)
+    assert visit.problems == ()
+    own = [u for u in visit.requested if not u.startswith(("data:", running.base_url + "/"))]
+    assert own == [], "the page fetched something that npc does not serve"
+    for screenshot in visit.screenshots:
+        assert screenshot.stat().st_size > 10_000

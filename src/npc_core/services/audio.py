@@ -24,6 +24,7 @@ from npc_core.model import (
 )
 from npc_core.ports import UnitOfWork, VoiceInput, Workflow
 from npc_core.services.deps import Deps
+from npc_core.services.files import put_file
 from npc_core.services.presenters import audio_json
 from npc_core.services.tasks import current_task, finish, report_progress, submit
 from npc_core.services.users import load_user
@@ -104,7 +105,7 @@ async def handle_voice(deps: Deps, task: Task) -> Task:
         measured.format if measured else format_for_content_type(output.audio.content_type) or "mp3"
     )
     key = audio_key(monologue.id, task.id, audio_format)
-    stored = await deps.storage.put(key, audio_bytes, output.audio.content_type)
+    stored = await put_file(deps, key, audio_bytes, output.audio.content_type)
     duration = _duration(output.duration_seconds, measured, monologue.text, voice.speed, task)
     audio = AudioFile(
         id=str(p["audioId"]),

@@ -1,6 +1,13 @@
-"""Rendering the audio comic and opening it by its share token."""
+"""Rendering the audio comic and opening it by its share token.
+
+Storage adapters report outages as `OSError`; `put_file` and `delete_files` turn them
+into the core's `StorageUnavailable`, which a task run retries like any unavailable
+upstream and then fails with a plain `error_message`.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import attrs
 
@@ -17,9 +24,10 @@ from npc_core.model import (
     panel_key,
     timeline_for_monologue,
 )
-from npc_core.ports import ComicInput, Workflow
+from npc_core.ports import ComicInput, GeneratedFile, Workflow
 from npc_core.services.audio import require_monologue
 from npc_core.services.deps import Deps
+from npc_core.services.files import file_exists, put_file
 from npc_core.services.presenters import comic_json
 from npc_core.services.storyboards import require_storyboard
 from npc_core.services.tasks import current_task, finish, report_progress, submit
@@ -39,12 +47,17 @@ class StartComic:
 
 
 async def start_comic(deps: Deps, command: StartComic) -> Task:
-    """Check the storyboard and the audio, then queue the rendering."""
+    """Check the storyboard and the audio, then queue the rendering.
+
+    An audio whose file is gone (deleted with the last comic that played it) is not found:
+    a comic of it would be silent.
+    """
     user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
         await require_storyboard(uow, user.id, command.storyboard_id)
-        if await uow.audio.get(command.audio_id, user.id) is None:
-            raise NotFound("audio", command.audio_id)
+        audio = await uow.audio.get(command.audio_id, user.id)
+    if audio is None or not await file_exists(deps, audio.storage_key):
+        raise NotFound("audio", command.audio_id)
     payload: JsonObject = {
         "comicId": deps.ids.new_id(),
         "workId": deps.ids.new_id(),
@@ -63,8 +76,24 @@ def share_url(deps: Deps, token: str) -> str:
     return f"{deps.settings.public_base_url.rstrip('/')}/s/{token}"
 
 
+def _check_panels(frames: int, panels: Sequence[GeneratedFile]) -> None:
+    """One usable picture per frame, or `UpstreamBadOutput` before anything is stored."""
+    workflow = Workflow.COMIC_GENERATION.value
+    if len(panels) != frames:
+        raise UpstreamBadOutput(workflow, "panels", f"expected {frames} panels, got {len(panels)}")
+    for index, panel in enumerate(panels):
+        if not panel.data or len(panel.data) > MAX_PANEL_BYTES:
+            raise UpstreamBadOutput(workflow, f"panels[{index}]", "empty or too large")
+
+
 async def handle_comic(deps: Deps, task: Task) -> Task:
-    """Render one panel per frame, store them, time them to the audio, save the comic."""
+    """Render one panel per frame, store them, time them to the audio, save the comic.
+
+    The comic and its work (what makes the share token answer) are written only in the
+    transaction that completes the task, after every panel is stored: a run that fails
+    or is retried half-way leaves no comic to open. A storage outage raises
+    `StorageUnavailable`, which the task run retries.
+    """
     p = task.payload
     comic_id = str(p["comicId"])
     async with deps.uow() as uow:
@@ -78,21 +107,14 @@ async def handle_comic(deps: Deps, task: Task) -> Task:
     output = await deps.workflows.render_comic(
         task.user_id, ComicInput(board.frames, str(p.get("style") or "manga"), character_json)
     )
-    if len(output.panels) != len(board.frames):
-        raise UpstreamBadOutput(
-            Workflow.COMIC_GENERATION.value,
-            "panels",
-            f"expected {len(board.frames)} panels, got {len(output.panels)}",
-        )
+    _check_panels(len(board.frames), output.panels)
     await report_progress(deps, task, 50)
+    # Panels stored by a failed attempt stay: the retry overwrites them under the same
+    # keys. Deleting them here could delete what a duplicate run of this task stored.
     keys = []
     for number, panel in enumerate(output.panels, start=1):
-        if not panel.data or len(panel.data) > MAX_PANEL_BYTES:
-            raise UpstreamBadOutput(
-                Workflow.COMIC_GENERATION.value, f"panels[{number - 1}]", "empty or too large"
-            )
         key = panel_key(comic_id, number)
-        await deps.storage.put(key, panel.data, panel.content_type)
+        await put_file(deps, key, panel.data, panel.content_type)
         keys.append(key)
     await report_progress(deps, task, 90)
     duration_ms = max(round(audio.duration_seconds * 1000), len(keys))

@@ -21,7 +21,7 @@ from npc_core.services.library import require_character
 from npc_core.services.presenters import monologue_json
 from npc_core.services.profiles import character_profile
 from npc_core.services.storyboards import require_storyboard
-from npc_core.services.tasks import current_task, finish, report_progress, submit
+from npc_core.services.tasks import current_task, finish, submit
 from npc_core.services.users import load_user
 
 
@@ -71,8 +71,8 @@ async def handle_monologue(deps: Deps, task: Task) -> Task:
         tuple(c for c in context if isinstance(c, dict)) if isinstance(context, list) else (),
         str(p.get("emotionTone") or ""),
     )
+    # No progress checkpoint after the call: what is left is one quick transaction.
     output = await deps.workflows.generate_monologue(task.user_id, data)
-    await report_progress(deps, task, 70)
     text = output.text.strip()
     if not text or len(text) > limits.MONOLOGUE:
         raise UpstreamBadOutput(
