@@ -3,7 +3,9 @@
 Titles come from the TMDB 5000 CSV (English and original titles, overviews) and the
 Douban top-250 CSV (Chinese titles and aliases), varied with sequels, editions and
 combinations so that 100,000 films are not 5,000 copies. Search-index rows are made by
-`adapters.sql.search.index_rows`, the function the repository's `add` writes them with.
+`adapters.sql.search.index_rows`, the function the repository's `add` writes them with;
+lines come numbered (`film_position`, `character_position`) as `number_lines` numbers
+them, since they are generated in film order.
 
 Loading: multi-row INSERTs (PyMySQL's `executemany`) with unique and foreign-key
 checks off for the session. The gram tables are written in primary-key order (every
@@ -28,6 +30,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, Engine
 
+from adapters.sql.bulk.rows import LINE_COLUMNS
 from adapters.sql.search import index_rows
 from npc_core.model import Movie
 
@@ -35,6 +38,9 @@ DATA: Final = Path(__file__).resolve().parents[2] / "shared" / "data"
 TMDB_ZIP: Final = DATA / "tmdb" / "tmdb_5000_movies.csv.zip"
 DOUBAN_CSV: Final = DATA / "douban" / "douban_top250.csv"
 
+# Bumped whenever what `load` writes changes: a cached bench database (NPC_BENCH_CACHE)
+# made by another version is loaded again.
+DATA_VERSION: Final = "3"
 BATCH: Final = 5_000
 MOVIE_BATCH: Final = 1_000
 ID_BITS: Final = 20  # film numbers below 2**20 pack beside a gram code into one int
@@ -276,17 +282,6 @@ MOVIE_COLUMNS: Final = (
     "created_at",
     "overview_overflow",
 )
-LINE_COLUMNS: Final = (
-    "id",
-    "movie_id",
-    "character_id",
-    "line_order",
-    "content",
-    "speaker",
-    "scene",
-    "start_ms",
-    "end_ms",
-)
 CHARACTER_COLUMNS: Final = (
     "id",
     "movie_id",
@@ -446,9 +441,11 @@ def _load_lines(
         serial = 0
         for n, total in enumerate(per_film):
             chars = speakers[n]
+            spoken = dict.fromkeys((cid for cid, _ in chars), 0)
             for order in range(total):
                 cid, name = chars[(order * 7 + order // 5) % len(chars)]
                 serial += 1
+                spoken[cid] += 1
                 yield (
                     f"00000000-0000-4000-a000-{serial:012x}",
                     ids[n],
@@ -459,6 +456,9 @@ def _load_lines(
                     None,
                     order * 3000,
                     order * 3000 + 2500,
+                    # Numbered as `number_lines` does: orders and ids both increase.
+                    order,
+                    spoken[cid] - 1,
                 )
 
     written = _insert(connection, "character_dialogues", LINE_COLUMNS, line_rows())

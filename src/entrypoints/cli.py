@@ -39,7 +39,38 @@ def parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--sql", action="store_true", help="print the SQL instead of running it (offline)"
     )
+    _import_parser(commands)
     return root
+
+
+def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    found = commands.add_parser(
+        "import",
+        help="import films, characters and lines from files into the database "
+        "(NPC_DATABASE_URL, default the embedded SQLite file)",
+        description="Formats: npc JSON Lines, the Cornell corpus (a folder), IMSDb and "
+        "Fountain screenplays, parsed-script JSON, SRT and ASS subtitles, TMDB and Douban CSV "
+        "(metadata, merged into existing films). A folder that is no format is walked. "
+        "Exit status 1 when a film failed or a file is unrecognized, 2 when the database "
+        "cannot be used.",
+    )
+    found.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
+    found.add_argument(
+        "--format",
+        help="the format of every PATH, detected when not given: jsonl, cornell, imsdb, "
+        "fountain, parsed_json, srt, ass, tmdb_csv or douban_csv",
+    )
+    found.add_argument(
+        "--dry-run", action="store_true", help="read and check everything, write nothing"
+    )
+    found.add_argument(
+        "--json", action="store_true", help="print a machine-readable report, no progress bar"
+    )
+    found.add_argument(
+        "--tmdb-id",
+        metavar="ID",
+        help="the TMDB id of the one film PATH holds, so TMDB metadata merges into it",
+    )
 
 
 def serve(host: str, port: int) -> int:
@@ -70,6 +101,7 @@ def serve(host: str, port: int) -> int:
 def worker(queues: str, concurrency: int | None) -> int:
     """Run a task worker from the environment until SIGINT/SIGTERM."""
     import asyncio  # noqa: PLC0415 - only `worker` needs these
+    import logging  # noqa: PLC0415
 
     from entrypoints.bootstrap import build  # noqa: PLC0415
     from entrypoints.http.logs import configure_logging  # noqa: PLC0415
@@ -88,6 +120,8 @@ def worker(queues: str, concurrency: int | None) -> int:
     try:
         settings = Settings.from_env()
         configure_logging(json_lines=settings.production)
+        # saq logs two lines per job at INFO; npc logs each run itself (adapters.dify).
+        logging.getLogger("saq").setLevel(logging.WARNING)
         task_worker = TaskWorker(build(settings), lanes, concurrency or settings.task_concurrency)
     except ConfigurationError as error:
         print(f"npc: configuration error: {error}", file=sys.stderr)  # noqa: T201
@@ -130,5 +164,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return worker(args.queues, args.concurrency)
     if args.command == "migrate":
         return migrate(sql=args.sql)
+    if args.command == "import":
+        from entrypoints.importing import command  # noqa: PLC0415 - only `import` needs it
+
+        return command(
+            args.paths,
+            fmt=args.format,
+            dry_run=args.dry_run,
+            as_json=args.json,
+            tmdb_id=args.tmdb_id,
+            environ=os.environ,
+        )
     parser().print_help()
     return 0

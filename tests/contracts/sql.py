@@ -8,18 +8,21 @@ database of the same kind, for migrating up and down).
 from __future__ import annotations
 
 import asyncio
+import importlib
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
 import pytest
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate, sync_url
-from adapters.sql.search import OVERVIEW_GRAMS
+from adapters.sql.mappers.library import character_row, line_row, movie_row
+from adapters.sql.repositories.library import number_lines
+from adapters.sql.search import OVERVIEW_GRAMS, index_rows
 from adapters.sql.tables import (
     DELETE_ORDER,
     character_dialogues,
@@ -71,6 +74,78 @@ class SqlContract:
         migrate.upgrade(scratch_url)
         assert _tables(scratch_url) >= {t.name for t in DELETE_ORDER}
         migrate.check(scratch_url)
+
+    def test_the_search_migration_rebuilds_the_index_and_numbers_lines(
+        self, scratch_url: str
+    ) -> None:
+        """0003 turns a library of 0002 into today's index and numbered lines, and back."""
+        previous = importlib.import_module("adapters.sql.migrations.versions.0003_search_speed")
+        films = [
+            b.movie("Fight Club", original_title="搏击俱乐部", aliases=("搏击会",), rating=8.8),
+            b.movie("海上钢琴师", overview="一个钢琴师的故事。" * 3, rating=None),
+            b.movie("长", overview="".join(chr(0x4E00 + i) for i in range(3_000)), rating=9.25),
+        ]
+        hero, villain = b.character(films[0].id, "英雄"), b.character(films[0].id, "反派")
+        speakers = [hero.id, None, villain.id, hero.id, hero.id]
+        lines = [
+            b.line(films[0].id, order, who)
+            for order, who in zip([30, 10, 20, 50, 40], speakers, strict=True)
+        ]
+        lines.append(b.line(films[1].id, 7))
+        migrate.upgrade(scratch_url, "0002")
+        engine = create_sync_engine(sync_url(scratch_url))
+        try:
+            with engine.begin() as connection:
+                connection.execute(
+                    insert(movies), [movie_row(m, overview_overflow=False) for m in films]
+                )
+                connection.execute(insert(characters), [character_row(c) for c in (hero, villain)])
+                connection.execute(insert(character_dialogues), [line_row(line) for line in lines])
+                for row in connection.execute(select(movies)).mappings().all():
+                    titles, overview, overflow = previous._previous_index(row)
+                    for table, grams in (
+                        (movie_title_grams, titles),
+                        (movie_overview_grams, overview),
+                    ):
+                        if grams:
+                            connection.execute(
+                                insert(table), [{"gram": g, "movie_id": row["id"]} for g in grams]
+                            )
+                    connection.execute(
+                        update(movies)
+                        .where(movies.c.id == row["id"])
+                        .values(overview_overflow=overflow)
+                    )
+                before = _index_of(connection)
+
+            migrate.upgrade(scratch_url)
+            with engine.connect() as connection:
+                expected = {}
+                for film in films:
+                    titles, overview, overflow = index_rows(film)
+                    expected[film.id] = (
+                        {r["gram"] for r in titles},
+                        {r["gram"] for r in overview},
+                        overflow,
+                    )
+                assert _index_of(connection) == expected
+                numbered = connection.execute(
+                    select(
+                        character_dialogues.c.line_order,
+                        character_dialogues.c.film_position,
+                        character_dialogues.c.character_position,
+                    )
+                    .where(character_dialogues.c.movie_id == films[0].id)
+                    .order_by(character_dialogues.c.line_order)
+                ).all()
+                # In film order the speakers are nobody, the villain, then the hero three times.
+                assert numbered == [(10, 0, 0), (20, 1, 0), (30, 2, 0), (40, 3, 1), (50, 4, 2)]
+
+            migrate.downgrade(scratch_url, "0002")
+            with engine.connect() as connection:
+                assert _index_of(connection) == before
+        finally:
+            engine.dispose()
 
     # Optimistic locking under real concurrency
 
@@ -220,6 +295,73 @@ class SqlContract:
             for table in (characters, character_dialogues, movie_title_grams, movie_overview_grams):
                 assert (await connection.execute(select(table))).first() is None
 
+    async def test_dialogue_pages_are_numbered_ranges_or_counted(
+        self, engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """Pages of numbered lines, and of lines written around the repository, are right.
+
+        Batches added out of order are renumbered; lines a bulk import wrote are paged
+        by counting and skipping until `number_lines` numbers them.
+        """
+        film = b.movie("分页")
+        hero, villain = b.character(film.id, "主角"), b.character(film.id, "反派")
+        cast = [hero.id, villain.id, None]
+        first = [b.line(film.id, order, cast[order % 3]) for order in range(0, 40, 2)]
+        later = [b.line(film.id, order, cast[order % 3]) for order in range(1, 40, 2)]
+
+        async def fill(uow: Any) -> None:
+            await uow.movies.add(film)
+            await uow.characters.add(hero)
+            await uow.characters.add(villain)
+            await uow.dialogues.add_many(first)
+            await uow.dialogues.add_many(later)
+
+        async def pages() -> list[tuple[int, list[int], list[int], int]]:
+            found = []
+            async with uow_factory() as uow:
+                for number in (1, 2, 3, 7):
+                    page = PageRequest(number, 6)
+                    everyone = await uow.dialogues.for_movie(film.id, page)
+                    heros = await uow.dialogues.for_movie(film.id, page, hero.id)
+                    found.append(
+                        (
+                            everyone.total,
+                            [d.order for d in everyone.items],
+                            [d.order for d in heros.items],
+                            heros.total,
+                        )
+                    )
+            return found
+
+        expected = [
+            (40, [0, 1, 2, 3, 4, 5], [0, 3, 6, 9, 12, 15], 14),
+            (40, [6, 7, 8, 9, 10, 11], [18, 21, 24, 27, 30, 33], 14),
+            (40, [12, 13, 14, 15, 16, 17], [36, 39], 14),
+            (40, [36, 37, 38, 39], [], 14),
+        ]
+        await given(uow_factory, fill)
+        assert await pages() == expected
+        async with engine.begin() as connection:  # a bulk import replaces the lines
+            await connection.execute(
+                delete(character_dialogues).where(character_dialogues.c.movie_id == film.id)
+            )
+            await connection.execute(
+                insert(character_dialogues), [line_row(line) for line in first + later]
+            )
+        assert await pages() == expected
+        async with engine.begin() as connection:
+            await connection.execute(number_lines([film.id]))
+            positions = await connection.execute(
+                select(character_dialogues.c.film_position)
+                .where(character_dialogues.c.movie_id == film.id)
+                .order_by(character_dialogues.c.line_order)
+            )
+            assert positions.scalars().all() == list(range(40))
+        assert await pages() == expected
+        async with uow_factory() as uow:
+            nothing = await uow.dialogues.for_movie(b.new_id(), PageRequest())
+        assert (nothing.items, nothing.total) == ((), 0)
+
     async def test_a_line_of_an_unknown_film_conflicts(
         self, uow_factory: SqlUnitOfWorkFactory
     ) -> None:
@@ -314,6 +456,18 @@ class SqlContract:
         finally:
             for engine in engines:
                 await engine.dispose()
+
+
+def _index_of(connection: Any) -> dict[str, tuple[set[int], set[int], bool]]:
+    """Each film's title grams, overview grams and overflow flag, as stored."""
+    found: dict[str, tuple[set[int], set[int], bool]] = {}
+    for film_id, overflow in connection.execute(select(movies.c.id, movies.c.overview_overflow)):
+        grams = [
+            set(connection.execute(select(t.c.gram).where(t.c.movie_id == film_id)).scalars())
+            for t in (movie_title_grams, movie_overview_grams)
+        ]
+        found[film_id] = (grams[0], grams[1], bool(overflow))
+    return found
 
 
 def _tables(url: str) -> set[str]:

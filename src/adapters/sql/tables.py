@@ -11,7 +11,7 @@ Foreign keys hold where one row cannot mean anything without the other:
 - characters and lines -> their film, CASCADE; a line -> its speaker, SET NULL
   (the line stays, its speaker becomes unknown, which the domain allows);
 - log entries and chat messages -> their session, CASCADE;
-- the search index -> its film, CASCADE.
+- the search index and the import bookkeeping -> their film, CASCADE.
 Between aggregates (a storyboard's story and work, a monologue's storyboard, a comic's
 audio, a user's row about a film or character) ids are references, not constraints:
 each aggregate has its own lifecycle (deleting a storyboard work must not take the
@@ -28,6 +28,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Double,
     ForeignKey,
     Index,
@@ -111,6 +112,7 @@ movies = Table(
     Column("genres", json(), nullable=False),
     Column("aliases", json(), nullable=False),
     Column("release_year", SmallInteger()),
+    Column("release_date", Date()),
     Column("director", String(100)),
     Column("created_at", UtcDateTime()),
     # Set when the overview is longer than the gram index covers (see search.py).
@@ -137,6 +139,22 @@ def _gram_index(name: str) -> Table:
 
 movie_title_grams = _gram_index("movie_title_grams")
 movie_overview_grams = _gram_index("movie_overview_grams")
+
+# Where a film's data came from (`npc import`): one row per source key and kind
+# ("cast": characters and lines; "metadata": TMDB, Douban), with a digest of what was
+# last imported from it, so importing the same input again skips the film. A film may
+# have several (a screenplay and the TMDB and Douban rows merged into it).
+movie_sources = Table(
+    "movie_sources",
+    metadata,
+    Column("source_key", String(255), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("movie_id", ident(), ForeignKey("movies.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(64), nullable=False),
+    PrimaryKeyConstraint("source_key", "kind"),
+    Index(None, "movie_id"),
+    **MYSQL,
+)
 
 characters = Table(
     "characters",
@@ -166,8 +184,16 @@ character_dialogues = Table(
     Column("scene", String(200)),
     Column("start_ms", Integer()),
     Column("end_ms", Integer()),
+    # The line's place (from 0) among its film's lines and among its speaker's lines in
+    # that film, in (line_order, id) order: pages are index ranges of these, whatever
+    # their depth, and the last one is the total. NULL until numbered (see
+    # `SqlDialogueRepository.for_movie`, which then counts and skips instead).
+    Column("film_position", Integer()),
+    Column("character_position", Integer()),
     Index(None, "movie_id", "line_order", "id"),
     Index(None, "character_id", "line_order", "id"),
+    Index(None, "movie_id", "film_position"),
+    Index(None, "character_id", "movie_id", "character_position"),
     **MYSQL,
 )
 

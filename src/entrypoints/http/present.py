@@ -54,6 +54,7 @@ def movie(m: Movie) -> lib.MovieOut:
         aliases=list(m.aliases),
         release_year=m.release_year,
         director=m.director,
+        release_date=m.release_date,
     )
 
 

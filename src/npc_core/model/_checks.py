@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sized
 from typing import Any
@@ -13,6 +14,7 @@ from npc_core.errors import DomainValidationError
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 
+@functools.cache  # validators run on every entity built; field names are few
 def camel(name: str) -> str:
     """The wire spelling of a field: `user_insight` -> `userInsight`."""
     head, *rest = name.split("_")

@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 import attrs
 
 from npc_core.errors import DomainValidationError
 from npc_core.model import _checks, limits
 
+# The years a release date can fall in: those `release_year` accepts.
+_FIRST_YEAR, _LAST_YEAR = 1870, 2200
+
 
 def _strings(values: object) -> tuple[str, ...]:
     return tuple(str(v) for v in values) if isinstance(values, list | tuple) else ()
+
+
+def _optional_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """None, or a calendar date (not a datetime) in the years a film can have."""
+    if value is None:
+        return
+    field = _checks.camel(attribute.name)
+    # A datetime is a date subclass: storing one would drop its time without a word.
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise DomainValidationError(field, "must be a date")
+    if not _FIRST_YEAR <= value.year <= _LAST_YEAR:
+        raise DomainValidationError(field, f"must be between {_FIRST_YEAR} and {_LAST_YEAR}")
 
 
 @attrs.frozen
@@ -36,6 +52,7 @@ class Movie:
     )
     director: str | None = attrs.field(default=None, validator=_checks.optional_text(limits.NAME))
     created_at: datetime | None = None
+    release_date: date | None = attrs.field(default=None, validator=_optional_date)
 
 
 @attrs.frozen

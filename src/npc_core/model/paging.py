@@ -28,11 +28,16 @@ class PageRequest:
 
 @attrs.frozen
 class Page(Generic[T]):
-    """One page of items and the size of the whole list."""
+    """One page of items and the size of the whole list.
+
+    `total_exact` False says `total` is a lower bound: a search stopped counting once it
+    had found more than the page reaches, so `has_more` still holds.
+    """
 
     items: tuple[T, ...]
     total: int
     request: PageRequest
+    total_exact: bool = True
 
     @property
     def has_more(self) -> bool:

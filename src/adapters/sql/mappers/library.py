@@ -22,6 +22,7 @@ def movie_row(movie: Movie, *, overview_overflow: bool) -> dict[str, object]:
         "genres": list(movie.genres),
         "aliases": list(movie.aliases),
         "release_year": movie.release_year,
+        "release_date": movie.release_date,
         "director": movie.director,
         "created_at": movie.created_at,
         "overview_overflow": overview_overflow,
@@ -44,6 +45,7 @@ def movie_from(row: RowMapping) -> Movie:
         release_year=row["release_year"],
         director=row["director"],
         created_at=row["created_at"],
+        release_date=row["release_date"],
     )
 
 

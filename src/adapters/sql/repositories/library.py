@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, Update, and_, func, insert, literal, select, update
 
 from adapters.sql import search
 from adapters.sql.mappers.library import (
@@ -95,6 +95,40 @@ class SqlCharacterRepository:
         await self._tx.write(insert(characters).values(character_row(character)))
 
 
+def number_lines(movie_ids: Collection[str]) -> Update:
+    """The statement numbering every line of these films, from 0 in (line_order, id) order.
+
+    It sets `film_position` (among the film's lines) and `character_position` (among
+    the speaker's lines in the film). Whoever writes lines other than through
+    `SqlDialogueRepository.add_many` (a bulk import) runs it after, in the same
+    transaction; until then those films' pages are counted and skipped to, which is
+    right but slower.
+    """
+    lines = character_dialogues
+    order = (lines.c.line_order, lines.c.id)
+    numbered = (
+        select(
+            lines.c.id,
+            (func.row_number().over(partition_by=lines.c.movie_id, order_by=order) - 1).label(
+                "film"
+            ),
+            (
+                func.row_number().over(
+                    partition_by=(lines.c.movie_id, lines.c.character_id), order_by=order
+                )
+                - 1
+            ).label("character"),
+        )
+        .where(lines.c.movie_id.in_(sorted(movie_ids)))
+        .subquery()
+    )
+    return (
+        update(lines)
+        .where(lines.c.id == numbered.c.id)
+        .values(film_position=numbered.c.film, character_position=numbered.c.character)
+    )
+
+
 class SqlDialogueRepository:
     """Dialogue lines in film order."""
 
@@ -104,12 +138,43 @@ class SqlDialogueRepository:
     async def for_movie(
         self, movie_id: str, page: PageRequest, character_id: str | None = None
     ) -> Page[DialogueLine]:
-        """Return a page of the film's lines in film order, optionally one character's only."""
-        where = [character_dialogues.c.movie_id == movie_id]
+        """Return a page of the film's lines in film order, optionally one character's.
+
+        One statement reads the page as a range of the numbered positions, with the
+        first and last position: a page costs the same at any depth, and the last
+        position is the total. Lines not all numbered yet (the first position is NULL:
+        written around `add_many`) are paged by counting and skipping instead.
+        """
+        lines = character_dialogues
+        owner: list[ColumnElement[bool]] = [lines.c.movie_id == movie_id]
+        position = lines.c.film_position
         if character_id is not None:
-            where.append(character_dialogues.c.character_id == character_id)
-        order = [character_dialogues.c.line_order, character_dialogues.c.id]
-        return await page_of(self._tx, character_dialogues, where, order, page, line_from)
+            owner.append(lines.c.character_id == character_id)
+            position = lines.c.character_position
+        # NULL sorts first: -1 when a line is not numbered, NULL when there is none.
+        first = (
+            select(func.coalesce(position, -1))
+            .where(*owner)
+            .order_by(position)
+            .limit(1)
+            .scalar_subquery()
+        )
+        last = select(func.max(position)).where(*owner).scalar_subquery()
+        one = select(literal(1).label("one")).subquery()
+        wanted = (*owner, position >= page.offset, position < page.offset + page.page_size)
+        query = (
+            select(lines, first.label("_first"), last.label("_last"))
+            .select_from(one.outerjoin(lines, and_(*wanted)))
+            .order_by(position)
+        )
+        rows = (await self._tx.read(query)).mappings().all()
+        if rows[0]["_first"] is None:
+            return Page((), 0, page)
+        if rows[0]["_first"] != 0:
+            order = [lines.c.line_order, lines.c.id]
+            return await page_of(self._tx, lines, owner, order, page, line_from)
+        found = tuple(line_from(row) for row in rows if row["id"] is not None)
+        return Page(found, rows[0]["_last"] + 1, page)
 
     async def for_character(self, character_id: str, limit: int) -> Sequence[DialogueLine]:
         """Return the character's first `limit` lines in film order."""
@@ -124,6 +189,11 @@ class SqlDialogueRepository:
         return [line_from(row) for row in rows.mappings()]
 
     async def add_many(self, lines: Sequence[DialogueLine]) -> None:
-        """Add lines in one batch; `Conflict` when an id is taken."""
+        """Add lines in one batch, and number their films' lines; `Conflict` when an id is taken.
+
+        Numbering rewrites the positions of every line of the films concerned: a cost
+        in the size of those films, paid once per batch.
+        """
         if lines:
             await self._tx.write(insert(character_dialogues), [line_row(line) for line in lines])
+            await self._tx.write(number_lines({line.movie_id for line in lines}))

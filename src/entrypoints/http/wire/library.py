@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from entrypoints.http.wire.common import Wire
 
 
@@ -17,6 +19,7 @@ class MovieOut(Wire):
     aliases: list[str]
     release_year: int | None
     director: str | None
+    release_date: date | None = None  # ISO 8601 (`1999-10-15`); imported from TMDB
 
 
 class CharacterOut(Wire):
