@@ -79,14 +79,14 @@ def build_timeline(
 def timeline_for_monologue(
     text: str, timing: TimingInfo, panel_count: int, duration_ms: int
 ) -> tuple[TimelineSpan, ...]:
-    """Split the monologue's text evenly over the panels and time them by how long each part takes.
+    """Split the monologue's text over the panels and time them by how long each part takes.
 
     Each panel's caption is its part of the text and its emotion the one in force where
     that part starts; the measured audio duration, not the estimate, sets the scale.
     """
     if panel_count < 1:
         raise DomainValidationError("panels", "must have at least one panel")
-    cuts = [round(i * len(text) / panel_count) for i in range(panel_count + 1)]
+    cuts = caption_cuts(text, panel_count)
     parts = [text[a:b] for a, b in itertools.pairwise(cuts)]
     weights = [estimate_seconds(p) or 0.1 for p in parts]
     spans = build_timeline(duration_ms, weights, [p.strip() for p in parts])
@@ -97,6 +97,41 @@ def timeline_for_monologue(
         emotion = timing.segments[at].emotion if at >= 0 else None
         out.append(attrs.evolve(span, emotion=emotion))
     return tuple(out)
+
+
+# A caption ends best after a sentence, else after a clause or a space.
+_SENTENCE_ENDS: Final = frozenset("。！？!?…\n")
+_CLAUSE_ENDS: Final = frozenset("，,、；;：: \u3000")
+
+
+def caption_cuts(text: str, panel_count: int) -> list[int]:
+    """Where the text splits into `panel_count` captions: about even, at natural breaks.
+
+    Each cut moves to the nearest sentence end (else clause end or space) within half a
+    part's length of the even cut, so a caption does not stop mid-sentence or mid-word;
+    with no break in reach it stays where it is. Cuts rise strictly while the text has
+    a character for every part.
+    """
+    n = len(text)
+    even = [round(i * n / panel_count) for i in range(panel_count + 1)]
+    if n < 2 * panel_count:
+        return even
+    window = n // (2 * panel_count)
+    cuts = [0]
+    for i in range(1, panel_count):
+        lo = max(cuts[-1] + 1, even[i] - window)
+        hi = max(lo, min(n - (panel_count - i), even[i] + window))
+        cuts.append(_nearest_break(text, even[i], lo, hi))
+    cuts.append(n)
+    return cuts
+
+
+def _nearest_break(text: str, target: int, lo: int, hi: int) -> int:
+    for ends in (_SENTENCE_ENDS, _CLAUSE_ENDS):
+        found = [p for p in range(lo, hi + 1) if text[p - 1] in ends]
+        if found:
+            return min(found, key=lambda p: (abs(p - target), p))
+    return min(max(target, lo), hi)
 
 
 def panel_at(spans: Sequence[TimelineSpan], at_ms: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 import pytest
@@ -21,6 +22,7 @@ from npc_core.model import (
     tidy_markers,
     timeline_for_monologue,
 )
+from npc_core.model.comic import caption_cuts
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 TOKEN = "a" * 22
@@ -203,12 +205,45 @@ def test_monologue_timeline_example() -> None:
         text, [EmotionMarker(0, "开心", length=5), EmotionMarker(5, "难过", length=5)]
     )
     spans = timeline_for_monologue(text, timing, 2, 10_000)
+    # The even cut (after 6 characters) moves back to the sentence end before it.
     assert [(s.caption, s.emotion) for s in spans] == [
-        ("我很开心。我", "开心"),
-        ("很难过。好", "难过"),
+        ("我很开心。", "开心"),
+        ("我很难过。好", "难过"),
     ]
-    # 5 characters and a pause (1.55 s) against 4 characters and a pause (1.3 s).
-    assert [s.end_ms for s in spans] == [round(10_000 * 1.55 / 2.85), 10_000]
+    # 4 characters and a pause (1.3 s) against 5 characters and a pause (1.55 s).
+    assert [s.end_ms for s in spans] == [round(10_000 * 1.3 / 2.85), 10_000]
+
+
+@given(st.text(alphabet="我很好。，！ ab.?\n", max_size=200), st.integers(1, 12))
+def test_caption_cuts_rise_and_land_on_breaks_when_one_is_near(text: str, panel_count: int) -> None:
+    """Cuts rise from 0 to the end, and each lands on a break when one is within reach.
+
+    Reach: half a part around the even cut, after the previous cut, leaving a
+    character for every later part. Cuts rise strictly when each part can have one.
+    """
+    cuts = caption_cuts(text, panel_count)
+    n = len(text)
+    assert (cuts[0], cuts[-1], len(cuts)) == (0, n, panel_count + 1)
+    assert cuts == sorted(cuts)
+    if n < 2 * panel_count:
+        return
+    assert all(a < b for a, b in itertools.pairwise(cuts))
+    window = n // (2 * panel_count)
+    breaks = set("。！？!?…\n，,、；;：: \u3000")
+    for i, cut in enumerate(cuts[1:-1], start=1):
+        even = round(i * n / panel_count)
+        lo = max(cuts[i - 1] + 1, even - window)
+        hi = min(n - (panel_count - i), even + window)
+        reachable = range(lo, hi + 1)
+        if any(text[p - 1] in breaks for p in reachable):
+            assert text[cut - 1] in breaks, (text, cuts)
+        assert lo <= cut <= max(lo, hi)
+
+
+def test_caption_cuts_prefer_a_sentence_end_to_a_comma() -> None:
+    """A comma nearer the even cut loses to a sentence end still within reach."""
+    text = "一二三四五。六七，八九十一二三四五六七八九"
+    assert caption_cuts(text, 2) == [0, 6, len(text)]
 
 
 def test_monologue_timeline_needs_a_panel() -> None:
