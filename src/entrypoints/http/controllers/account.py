@@ -114,7 +114,8 @@ class WorksController(Controller):
     @delete(
         "/{work_id:str}",
         operation_id="deleteWork",
-        responses=errors.documented(400, 401, 404, 409),
+        # 503: the work's files could not be deleted (storage down); the work stays.
+        responses=errors.documented(400, 401, 404, 409, 503),
         status_code=200,
         summary="Delete one of my works (a comic's share link stops working)",
     )
