@@ -7,45 +7,21 @@ user with 20 AI actions left sends 50 analysis requests at once, spread over bot
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-import pytest
 
 from npc_core.model import next_quota_reset
-from tests.dify_server import DifyControl, dify_server
+from tests.dify_server import DifyControl
 from tests.integration.dify_support import FERRY, LIN_ZHOU
-from tests.integration.mariadb_support import fresh_database
 from tests.integration.processes import login, npc_env, serving
 from tests.integration.redis_support import RedisServer
 
+pytest_plugins = ["tests.integration.deployment_fixtures"]
+
 REQUESTS = 50
 QUOTA = 20
-
-
-@pytest.fixture
-def dify() -> Iterator[tuple[str, DifyControl]]:
-    with dify_server() as server:
-        server[1].script("character_analysis", latency=0.3)  # so the requests overlap
-        yield server
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 async def _burst(bases: list[str], auth: dict[str, str]) -> list[httpx.Response]:
@@ -76,6 +52,7 @@ def test_fifty_concurrent_ai_requests_through_two_processes_spend_exactly_the_qu
     Each refusal carries a Retry-After reaching the next Shanghai midnight, and the
     workflow ran only for the 20 that were let through.
     """
+    dify[1].script("character_analysis", latency=0.3)  # so the requests overlap
     env = npc_env(
         tmp_path / "data", database_url, redis_server.url, dify, NPC_QUOTA_FREE_DAILY=str(QUOTA)
     )

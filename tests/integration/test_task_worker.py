@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from entrypoints.worker import TaskWorker
 from npc_core.model import TaskStatus
 from npc_core.ports import Lane, TaskQueue
 from tests.contracts.queue import QueueContract
-from tests.dify_server import DifyControl, dify_server
+from tests.dify_server import DifyControl
 from tests.dify_server.control import Fault, FaultSpec
 from tests.integration.dify_support import (
     FAST,
@@ -36,7 +36,8 @@ from tests.integration.dify_support import (
     make_storyboard,
     npc,
 )
-from tests.integration.mariadb_support import fresh_database
+
+pytest_plugins = ["tests.integration.deployment_fixtures"]
 
 # Its own database index: the Redis adapter tests flush theirs.
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -108,18 +109,6 @@ async def test_every_job_carries_an_explicit_policy(redis: Redis) -> None:
         policy.ttl,
     )
     assert job.kwargs == {"task_id": "task-1"}
-
-
-@pytest.fixture
-def dify() -> Iterator[tuple[str, DifyControl]]:
-    with dify_server() as server:
-        yield server
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
 
 
 @contextlib.asynccontextmanager

@@ -9,7 +9,6 @@ sees its job stop beating and hands the task to the second worker.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,33 +16,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from adapters.sql import sync_url
-from tests.dify_server import DifyControl, dify_server
+from tests.dify_server import DifyControl
 from tests.integration.dify_support import FERRY, LIN_ZHOU
-from tests.integration.mariadb_support import fresh_database
 from tests.integration.processes import login, npc_env, serving, working
 from tests.integration.redis_support import RedisServer
 
-
-@pytest.fixture
-def dify() -> Iterator[tuple[str, DifyControl]]:
-    with dify_server() as server:
-        yield server
-
-
-@pytest.fixture
-def database_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
-
-
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
+pytest_plugins = ["tests.integration.deployment_fixtures"]
 
 
 def _post(base: str, path: str, auth: dict[str, str], body: dict[str, object]) -> dict[str, object]:
