@@ -8,12 +8,11 @@ base URL is its real address, so share links and file URLs work from a browser.
 
 `processes.serving` and `processes.working` start one process each, and `serving`
 chooses its port itself; here the port must be known first (for NPC_PUBLIC_BASE_URL)
-and both processes start together, so their starter and stopper are reused instead.
+and both processes start together, so their parts are used one by one.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from enum import StrEnum
@@ -21,10 +20,16 @@ from pathlib import Path
 from subprocess import Popen
 
 import attrs
-import httpx
 
 from tests.dify_server import DifyControl
-from tests.integration.processes import _start, _stop, free_port, npc_env
+from tests.integration.processes import (
+    free_port,
+    npc_env,
+    start,
+    stop,
+    wait_until_serving,
+    wait_until_working,
+)
 from tests.oss_server import FakeOss
 
 
@@ -59,21 +64,6 @@ class Deployment:
             for p in self.files_dir.rglob("*")
             if p.is_file() and not p.name.startswith(".")
         }
-
-
-def _wait_until_up(base: str, server: Popen[bytes], worker: Popen[bytes], log: Path) -> None:
-    """Until the API answers /health and the worker has logged that it started."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            api_up = httpx.get(f"{base}/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            api_up = False
-        if api_up and "npc worker started" in log.read_text(errors="replace"):
-            return
-        if server.poll() is not None or worker.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError(f"npc did not come up:\n{log.read_text()[-3000:]}")
-        time.sleep(0.1)
 
 
 def oss_settings(server: FakeOss) -> dict[str, str]:
@@ -112,13 +102,14 @@ def deployed(
             folder / "data", database_url, redis_url, dify, NPC_PUBLIC_BASE_URL=base, **where
         )
         # Both processes start at once (imports take seconds); the API is stopped
-        # gracefully, the worker killed: its graceful stop takes 6-15 s (saq stops each
-        # lane's worker in turn) and is not what these tests are about.
-        worker = _start(["worker", "--concurrency", "4"], env, log)
+        # gracefully, the worker killed: its graceful stop (running jobs finish, each
+        # lane's wait for a job ends) is not what these tests are about.
+        worker = start(["worker", "--concurrency", "4"], env, log)
         stack.callback(_kill, worker)
-        server = _start(["serve", "--port", str(port)], env, log)
-        stack.callback(_stop, server)
-        _wait_until_up(base, server, worker, log)
+        server = start(["serve", "--port", str(port)], env, log)
+        stack.callback(stop, server)
+        wait_until_serving(base, server, log)
+        wait_until_working(worker, log)
         yield Deployment(base, log, files_dir, oss)
 
 

@@ -57,14 +57,16 @@ def npc_env(
     return env
 
 
-def _start(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+def start(args: list[str], env: Mapping[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`npc ARGS...` as a subprocess with `env`, its output appended to `log`."""
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [sys.executable, *CLI, *args], env=dict(env), stdout=out, stderr=subprocess.STDOUT
         )
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not ended within 15 s."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -74,42 +76,52 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait(10)
 
 
+def wait_until_serving(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Until `npc serve` at `base` answers /health; fails if it exits or takes over 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"npc serve did not come up:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
+def wait_until_working(process: subprocess.Popen[bytes], log: Path, since: int = 0) -> None:
+    """Until `npc worker` has logged (after byte `since` of `log`) that it started."""
+    deadline = time.monotonic() + 30
+    while "npc worker started" not in log.read_text(errors="replace")[since:]:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"npc worker did not start:\n{log.read_text()[-3000:]}")
+        time.sleep(0.1)
+
+
 @contextmanager
 def serving(env: Mapping[str, str], log: Path) -> Iterator[str]:
     """`npc serve` on a free port until the block ends; yields its base URL."""
     port = free_port()
-    process = _start(["serve", "--port", str(port)], env, log)
+    process = start(["serve", "--port", str(port)], env, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"npc serve did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_until_serving(base, process, log)
         yield base
     finally:
-        _stop(process)
+        stop(process)
 
 
 @contextmanager
 def working(env: Mapping[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """`npc worker` until the block ends (or the test kills it); yields the process."""
-    start = log.stat().st_size if log.exists() else 0
-    process = _start(["worker", "--concurrency", "4"], env, log)
+    since = log.stat().st_size if log.exists() else 0
+    process = start(["worker", "--concurrency", "4"], env, log)
     try:
-        deadline = time.monotonic() + 30
-        while "npc worker started" not in log.read_text(errors="replace")[start:]:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"npc worker did not start:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
+        wait_until_working(process, log, since)
         yield process
     finally:
-        _stop(process)
+        stop(process)
 
 
 def login(base: str, code: str = "dev-alice") -> dict[str, str]:
