@@ -54,6 +54,7 @@ from npc_core.ports import (
     IdentityProvider,
     ObjectStorage,
     QuotaLedger,
+    TaskQueue,
     UnitOfWorkFactory,
     WorkflowRunner,
 )
@@ -311,13 +312,18 @@ def build(
         return await execute_task(holder["deps"], task_id)
 
     shared = _redis_services(settings, data, on_stop) if settings.redis_url else None
-    runner = None if shared else InProcessTaskQueue(run, concurrency=settings.task_concurrency)
+    runner: InProcessTaskQueue | None = None
+    queue: TaskQueue
+    if shared:
+        queue = shared.queue
+    else:
+        queue = runner = InProcessTaskQueue(run, concurrency=settings.task_concurrency)
     deps = Deps(
         uow=data.uow,
         workflows=workflows or _dify_runner(settings, on_stop) or _workflows(settings),
         storage=storage,
         cache=shared.cache if shared else MemoryCache(clock),
-        queue=shared.queue if shared else runner,  # type: ignore[arg-type]
+        queue=queue,
         ledger=shared.ledger if shared else data.ledger,
         identity=identity,
         tokens=tokens,

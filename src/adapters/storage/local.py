@@ -131,6 +131,8 @@ class LocalDiskStorage:
         if not signing_key:
             raise ValueError("the URL signing key must not be empty")
         self._root = Path(root).absolute()
+        # Resolved once: the root itself may be a link (e.g. a mounted volume), keys may not.
+        self._real_root = Path(os.path.realpath(self._root))
         self._base_url = public_base_url.rstrip("/")
         self._signing_key = bytes(signing_key)
         self._clock = clock
@@ -149,8 +151,7 @@ class LocalDiskStorage:
         if os.path.commonpath([self._root, os.path.normpath(path)]) != str(self._root):
             raise _bad_key("must stay inside the storage folder")
         # A symbolic link planted inside the folder could point anywhere: never follow one.
-        real_root = Path(os.path.realpath(self._root))
-        if os.path.realpath(path) != str(real_root.joinpath(*key.split("/"))):
+        if os.path.realpath(path) != str(self._real_root.joinpath(*key.split("/"))):
             raise _bad_key("must not pass through a symbolic link")
         return path
 
