@@ -30,7 +30,7 @@ from typing import Any, Final
 
 from sqlalchemy import Connection, Engine
 
-from adapters.sql.bulk.rows import LINE_COLUMNS
+from adapters.sql.bulk.rows import CHARACTER_COLUMNS, LINE_COLUMNS
 from adapters.sql.search import index_rows
 from npc_core.model import Movie
 
@@ -281,16 +281,6 @@ MOVIE_COLUMNS: Final = (
     "director",
     "created_at",
     "overview_overflow",
-)
-CHARACTER_COLUMNS: Final = (
-    "id",
-    "movie_id",
-    "name",
-    "description",
-    "avatar_url",
-    "importance",
-    "line_count",
-    "personality_traits",
 )
 
 
