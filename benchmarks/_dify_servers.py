@@ -8,15 +8,12 @@ data, the real Dify adapter with the test server's keys, unbounded quotas) on
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import logging
 import resource
 import sys
 import tempfile
 from pathlib import Path
 from typing import Final
-
-import uvicorn
 
 BENCH_SECRET: Final = "bench-secret-bench-secret-bench-secret-0123"  # noqa: S105 - loopback
 BENCH_QUOTA: Final = 1_000_000
@@ -43,14 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     from entrypoints.bootstrap import build  # noqa: PLC0415
     from entrypoints.http.app import create_app  # noqa: PLC0415
     from entrypoints.http.logs import configure_logging  # noqa: PLC0415
+    from entrypoints.runtime import serve  # noqa: PLC0415
     from entrypoints.settings import Secret, Settings  # noqa: PLC0415
     from tests.dify_server import DifyControl  # noqa: PLC0415
 
     # Production's JSON lines; WARNING drops the per-request and per-run INFO lines.
     configure_logging(json_lines=True, level=logging.WARNING)
     keys = DifyControl().keys
-    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
-    http = "httptools" if importlib.util.find_spec("httptools") else "h11"
     with tempfile.TemporaryDirectory(prefix="npc-bench-dify-") as scratch:
         settings = Settings(
             data_dir=Path(scratch),
@@ -61,18 +57,9 @@ def main(argv: list[str] | None = None) -> int:
             free_daily_quota=BENCH_QUOTA,
             premium_daily_quota=BENCH_QUOTA,
         )
-        uvicorn.run(
-            # In-memory data, so the figures are the Dify adapter's, not the database's.
-            create_app(build(settings, store=MemoryStore())),
-            host="127.0.0.1",
-            port=args.port,
-            loop=loop,
-            http=http,
-            log_config=None,
-            access_log=False,
-            backlog=4096,
-            timeout_graceful_shutdown=3,
-        )
+        # In-memory data, so the figures are the Dify adapter's, not the database's;
+        # served as `npc serve` serves (uvicorn, garbage collector tuned after start-up).
+        serve(create_app(build(settings, store=MemoryStore())), "127.0.0.1", args.port)
     return 0
 
 

@@ -14,12 +14,11 @@ import argparse
 import sys
 
 import attrs
-import uvicorn
 
 from entrypoints.bootstrap import build
 from entrypoints.http.app import create_app
 from entrypoints.http.logs import configure_logging
-from entrypoints.runtime import tune_gc
+from entrypoints.runtime import serve
 from entrypoints.settings import Settings
 
 
@@ -60,15 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     container = build(settings)
     container = attrs.evolve(container, deps=attrs.evolve(container.deps, cache=NoCache()))
     app = create_app(container)
-    app.on_startup.append(tune_gc)
-    uvicorn.run(
-        app,
-        host="127.0.0.1",
-        port=args.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=15,
-    )
+    serve(app, "127.0.0.1", args.port)
     return 0
 
 

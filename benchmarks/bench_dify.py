@@ -7,6 +7,9 @@
     (aims: zero errors, p99 <= 1.5 s, throughput >= 90 % of the direct run).
 (c) Streaming pass-through: time to the first chat chunk at the client through npc,
     minus the same measured straight from the test server (aim: p50 <= 10 ms).
+(d) The HTTP client under the adapter: CPU per blocking run and runs/s at 50 at once
+    against the test server answering at once, for httpx on its default transport,
+    httpx on the aiohttp transport, and the aiohttp session npc's blocking runs use.
 
 Every server is a subprocess on a free loopback port, killed at the end; every run
 is bounded in time.
@@ -23,12 +26,14 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Final
 
+import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from benchmarks._dify_servers import raise_open_file_limit
 from tests.dify_server import DifyControl
@@ -229,6 +234,67 @@ async def streaming(npc_origin: str, dify_run: str) -> None:
     print(f"    added:        p50 {p50:7.2f} ms  (aim <= 10 ms: {verdict(p50 <= 10)})")
 
 
+CLIENT_CALLS: Final = 3000
+CLIENT_CONCURRENCY: Final = 50
+
+
+async def _calls(call: Callable[[], Awaitable[None]], count: int) -> tuple[float, float]:
+    """`count` calls, CLIENT_CONCURRENCY at once: CPU microseconds per call, calls per second."""
+    gate = asyncio.Semaphore(CLIENT_CONCURRENCY)
+
+    async def one() -> None:
+        async with gate:
+            await call()
+
+    cpu, wall = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(count)))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu / count * 1e6, count / wall
+
+
+async def clients(dify_run: str) -> None:
+    """(d) What each client costs per blocking run, best of two rounds each."""
+    body = json.dumps(run_body("dialogue_discussion", "blocking"), ensure_ascii=False).encode()
+    headers = {
+        "Authorization": f"Bearer {KEYS['dialogue_discussion']}",
+        "Content-Type": "application/json",
+    }
+    limits = httpx.Limits(max_connections=CLIENT_CONCURRENCY)
+    plain = httpx.AsyncClient(limits=limits)
+    over_aiohttp = httpx.AsyncClient(transport=AiohttpTransport(limits=limits))
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENT_CONCURRENCY))
+
+    def through_httpx(client: httpx.AsyncClient) -> Callable[[], Awaitable[None]]:
+        async def call() -> None:
+            answer = await client.post(dify_run, content=body, headers=headers)
+            json.loads(answer.content)
+
+        return call
+
+    async def through_session() -> None:
+        async with session.post(dify_run, data=body, headers=headers) as answer:
+            json.loads(await answer.read())
+
+    chosen = {
+        "httpx (httpcore)   ": through_httpx(plain),
+        "httpx on aiohttp   ": through_httpx(over_aiohttp),
+        "aiohttp session    ": through_session,
+    }
+    print(f"(d) HTTP clients, {CLIENT_CALLS} blocking runs, {CLIENT_CONCURRENCY} at once:")
+    try:
+        for name, call in chosen.items():
+            await _calls(call, 300)  # connections and warm code
+            rounds = [await _calls(call, CLIENT_CALLS) for _ in range(2)]
+            cpu = min(r[0] for r in rounds)
+            rate = max(r[1] for r in rounds)
+            print(f"    {name} {cpu:6.0f} us CPU per run  {rate:7.0f} runs/s")
+    finally:
+        await plain.aclose()
+        await over_aiohttp.aclose()
+        await session.close()
+    print("    npc sends blocking runs on the aiohttp session; streams and files on httpx")
+
+
 def wrk(url: str, token_list: list[str], body: object, seconds: int) -> dict[str, float]:
     """One wrk run of JSON POSTs; its figures (times in microseconds), rps and errors added."""
     env = {**os.environ, "BENCH_TOKENS": ",".join(token_list), "BENCH_BODY": json.dumps(body)}
@@ -294,6 +360,7 @@ def main() -> None:
         stack.enter_context(process(npc_args, npc_ready))
         asyncio.run(overhead(npc_origin, ready))
         asyncio.run(streaming(npc_origin, ready))
+        asyncio.run(clients(ready))
     if shutil.which("wrk") is None:
         print("(b) skipped: wrk is not installed (apt-get install -y wrk)")
         return

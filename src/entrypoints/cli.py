@@ -75,26 +75,20 @@ def _import_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def serve(host: str, port: int) -> int:
     """Build npc from the environment and serve it until interrupted."""
-    import uvicorn  # noqa: PLC0415 - only `serve` needs the server
-
     from entrypoints.bootstrap import build  # noqa: PLC0415
     from entrypoints.http.app import create_app  # noqa: PLC0415
     from entrypoints.http.logs import configure_logging  # noqa: PLC0415
-    from entrypoints.runtime import tune_gc  # noqa: PLC0415
+    from entrypoints.runtime import serve as serve_app  # noqa: PLC0415
     from entrypoints.settings import ConfigurationError, Settings  # noqa: PLC0415
 
     try:
         settings = Settings.from_env()
         configure_logging(json_lines=settings.production)
         app = create_app(build(settings))
-        # After the container has started, before serving: the start-up heap is final.
-        app.on_startup.append(tune_gc)
     except ConfigurationError as error:
         print(f"npc: configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    uvicorn.run(
-        app, host=host, port=port, log_config=None, access_log=False, timeout_graceful_shutdown=15
-    )
+    serve_app(app, host, port)
     return 0
 
 

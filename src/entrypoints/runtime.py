@@ -1,9 +1,12 @@
-"""Process tuning for a long-running server."""
+"""How npc serves: process tuning and the ASGI server, for `npc serve` and the benchmarks."""
 
 from __future__ import annotations
 
 import gc
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 # Requests that wait a second on a workflow outlive young collections, so the default
 # thresholds run a full collection about once a second under load, each scanning the
@@ -11,6 +14,8 @@ from typing import Final
 # Freezing the start-up heap and collecting the oldest generation less often cut that
 # to 10% with pauses of about 11 ms (benchmarks/bench_http.py).
 GC_THRESHOLDS: Final = (700, 10, 1000)
+# A burst of a thousand new connections must not find the listen queue full.
+BACKLOG: Final = 4096
 
 
 def tune_gc() -> None:
@@ -18,3 +23,20 @@ def tune_gc() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def serve(app: Litestar, host: str, port: int, *, graceful_seconds: int = 15) -> None:
+    """Serve `app` until SIGINT/SIGTERM, tuned as every npc API process is."""
+    import uvicorn  # noqa: PLC0415 - only serving needs the server
+
+    # After the container has started, before serving: the start-up heap is final.
+    app.on_startup.append(tune_gc)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        backlog=BACKLOG,
+        timeout_graceful_shutdown=graceful_seconds,
+    )
