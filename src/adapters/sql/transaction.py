@@ -48,10 +48,8 @@ class Transaction:
         """Roll back whatever was not committed and give the connection back."""
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
-                await connection.rollback()
-            finally:
-                await connection.close()
+            # Closing rolls back the open transaction, if any, once (`create_engine`).
+            await connection.close()
 
     async def read(self, statement: Executable) -> Rows:
         """Run a query."""

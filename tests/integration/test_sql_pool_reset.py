@@ -1,0 +1,82 @@
+"""Pooled MariaDB connections come back with one ROLLBACK per unit of work, no open transaction."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sql import SqlUnitOfWork, create_engine
+from tests.integration.mariadb_support import fresh_database
+
+pytestmark = pytest.mark.asyncio
+
+PROBE = "00000000-0000-4000-8000-0000000000aa"
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    with fresh_database("npc_pool_reset") as url:
+        yield url
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    # One connection, so every checkout is the same server session.
+    engine = create_engine(database_url, pool_size=1)
+    yield engine
+    await engine.dispose()
+
+
+async def rollbacks(engine: AsyncEngine) -> int:
+    """The session's count of ROLLBACK statements so far (this probe adds none)."""
+    async with engine.connect() as connection:
+        found = await connection.execute(text("SHOW SESSION STATUS LIKE 'Com_rollback'"))
+        count = int(found.one()[1])
+        await connection.commit()  # ends the probe's transaction without a ROLLBACK
+    return count
+
+
+async def test_a_read_only_unit_of_work_ends_with_one_rollback(engine: AsyncEngine) -> None:
+    """A unit of work that only read sends one ROLLBACK; the pool adds no reset of its own."""
+    before = await rollbacks(engine)
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.movies.get(PROBE) is None
+    assert await rollbacks(engine) - before == 1
+
+
+async def test_a_committed_unit_of_work_returns_without_a_rollback(engine: AsyncEngine) -> None:
+    """After COMMIT no transaction is open on the server: returning the connection sends nothing."""
+    before = await rollbacks(engine)
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.movies.get(PROBE) is None
+        await uow.commit()
+    assert await rollbacks(engine) - before == 0
+
+
+async def test_a_connection_returned_inside_a_transaction_is_rolled_back(
+    engine: AsyncEngine,
+) -> None:
+    """A write that SQLAlchemy does not know of is rolled back when the connection comes back.
+
+    The pool's reset asks the server (its status flags) whether a transaction is open,
+    so a connection never carries one to its next user, who would otherwise commit it.
+    """
+
+    def write_behind_sqlalchemys_back(connection: Connection) -> None:
+        cursor = connection.connection.cursor()  # the driver's, outside any SQLAlchemy transaction
+        cursor.execute(
+            "INSERT INTO quota_usage (user_id, day, used) VALUES (%s, '2026-11-28', 1)", (PROBE,)
+        )
+        cursor.close()
+
+    async with engine.connect() as connection:
+        await connection.run_sync(write_behind_sqlalchemys_back)
+    # Closed with no SQLAlchemy transaction: only the pool's reset can end the server's.
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            text("SELECT count(*) FROM quota_usage WHERE user_id = :id"), {"id": PROBE}
+        )
+        assert found.scalar() == 0
