@@ -51,9 +51,9 @@ class Transaction:
             # Closing rolls back the open transaction, if any, once (`create_engine`).
             await connection.close()
 
-    async def read(self, statement: Executable) -> Rows:
-        """Run a query."""
-        return await self._run(statement, None)
+    async def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Rows:
+        """Run a query (with values for its bound parameters, when it has any)."""
+        return await self._run(statement, params)
 
     async def write(
         self, statement: Executable, rows: list[dict[str, Any]] | None = None
@@ -79,7 +79,9 @@ class Transaction:
         self._wrote = False
         self._doomed = False
 
-    async def _run(self, statement: Executable, rows: list[dict[str, Any]] | None) -> Rows:
+    async def _run(
+        self, statement: Executable, rows: dict[str, Any] | list[dict[str, Any]] | None
+    ) -> Rows:
         connection = self._live()
         try:
             return await connection.execute(statement, rows)

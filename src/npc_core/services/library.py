@@ -81,10 +81,14 @@ async def list_dialogues(deps: Deps, query: ListDialogues) -> Page[DialogueLine]
 
     async def load() -> Page[DialogueLine]:
         async with deps.uow() as uow:
-            await require_movie(uow, query.movie_id)
-            if query.character_id is not None:
-                await require_character(uow, query.character_id, movie_id=query.movie_id)
-            return await uow.dialogues.for_movie(query.movie_id, query.page, query.character_id)
+            page = await uow.dialogues.for_movie(query.movie_id, query.page, query.character_id)
+            if page.total == 0:
+                # No lines may mean an unknown film or character: say which. A film's lines
+                # are its own characters', so a page that has any needs neither read.
+                await require_movie(uow, query.movie_id)
+                if query.character_id is not None:
+                    await require_character(uow, query.character_id, movie_id=query.movie_id)
+            return page
 
     key = cached.dialogues_key(query.movie_id, query.character_id, query.page)
     return await cached.through(

@@ -139,7 +139,8 @@ async def test_a_lock_failure_after_a_write_dooms_the_unit_of_work(code: int) ->
     result: object = await tx.read(text("SELECT 1"))
     assert result == "result"
     await tx.close()
-    assert connection.calls[-2:] == ["rollback", "close"]
+    # SQLAlchemy's close rolls the open transaction back (test_sql_pool_reset on MariaDB).
+    assert connection.calls[-2:] == ["execute", "close"]
 
 
 async def test_other_errors_pass_through_untouched() -> None:

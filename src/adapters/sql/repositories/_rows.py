@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import RowMapping, Table, func, select, update
+from sqlalchemy import RowMapping, Select, Table, bindparam, func, select, update
 
 from adapters.sql.transaction import Transaction
 from npc_core.errors import Conflict, NotFound
@@ -24,11 +25,23 @@ class Versioned(Protocol):
 T = TypeVar("T")
 
 
+# Built once per table: SQLAlchemy then finds the compiled form by the statement's
+# memoized cache key instead of deriving a key from a new expression on every call.
+@functools.cache
+def _by_id(table: Table) -> Select[Any]:
+    return select(table).where(table.c.id == bindparam("id"))
+
+
+@functools.cache
+def _owned_by_id(table: Table) -> Select[Any]:
+    return select(table).where(table.c.id == bindparam("id"), table.c.user_id == bindparam("user"))
+
+
 async def get_owned(
     tx: Transaction, table: Table, row_id: str, user_id: str, load: Callable[[RowMapping], T]
 ) -> T | None:
     """The owner's row `row_id`, or None (also when someone else owns it)."""
-    result = await tx.read(select(table).where(table.c.id == row_id, table.c.user_id == user_id))
+    result = await tx.read(_owned_by_id(table), {"id": row_id, "user": user_id})
     row = result.mappings().first()
     return None if row is None else load(row)
 
@@ -37,7 +50,7 @@ async def get_one(
     tx: Transaction, table: Table, row_id: str, load: Callable[[RowMapping], T]
 ) -> T | None:
     """Row `row_id` whoever owns it, or None."""
-    row = (await tx.read(select(table).where(table.c.id == row_id))).mappings().first()
+    row = (await tx.read(_by_id(table), {"id": row_id})).mappings().first()
     return None if row is None else load(row)
 
 

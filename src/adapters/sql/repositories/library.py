@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
+from typing import Any
 
-from sqlalchemy import ColumnElement, Update, and_, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 
 from adapters.sql import search
 from adapters.sql.mappers.library import (
@@ -129,6 +142,38 @@ def number_lines(movie_ids: Collection[str]) -> Update:
     )
 
 
+@functools.cache
+def _line_page(*, by_character: bool) -> Select[Any]:
+    """A page of a film's (or one character's) lines as a range of their positions.
+
+    The one row of `one` outer-joined to the range carries the first and last position
+    when the range is empty. Built once per shape, with bound parameters (`movie`,
+    `character`, `start`, `end`), so SQLAlchemy reuses its compiled form by identity.
+    """
+    lines = character_dialogues
+    owner: list[ColumnElement[bool]] = [lines.c.movie_id == bindparam("movie")]
+    position = lines.c.film_position
+    if by_character:
+        owner.append(lines.c.character_id == bindparam("character"))
+        position = lines.c.character_position
+    # NULL sorts first: -1 when a line is not numbered, NULL when there is none.
+    first = (
+        select(func.coalesce(position, -1))
+        .where(*owner)
+        .order_by(position)
+        .limit(1)
+        .scalar_subquery()
+    )
+    last = select(func.max(position)).where(*owner).scalar_subquery()
+    one = select(literal(1).label("one")).subquery()
+    wanted = (*owner, position >= bindparam("start"), position < bindparam("end"))
+    return (
+        select(lines, first.label("_first"), last.label("_last"))
+        .select_from(one.outerjoin(lines, and_(*wanted)))
+        .order_by(position)
+    )
+
+
 class SqlDialogueRepository:
     """Dialogue lines in film order."""
 
@@ -146,31 +191,17 @@ class SqlDialogueRepository:
         written around `add_many`) are paged by counting and skipping instead.
         """
         lines = character_dialogues
-        owner: list[ColumnElement[bool]] = [lines.c.movie_id == movie_id]
-        position = lines.c.film_position
+        values = {"movie": movie_id, "start": page.offset, "end": page.offset + page.page_size}
         if character_id is not None:
-            owner.append(lines.c.character_id == character_id)
-            position = lines.c.character_position
-        # NULL sorts first: -1 when a line is not numbered, NULL when there is none.
-        first = (
-            select(func.coalesce(position, -1))
-            .where(*owner)
-            .order_by(position)
-            .limit(1)
-            .scalar_subquery()
-        )
-        last = select(func.max(position)).where(*owner).scalar_subquery()
-        one = select(literal(1).label("one")).subquery()
-        wanted = (*owner, position >= page.offset, position < page.offset + page.page_size)
-        query = (
-            select(lines, first.label("_first"), last.label("_last"))
-            .select_from(one.outerjoin(lines, and_(*wanted)))
-            .order_by(position)
-        )
-        rows = (await self._tx.read(query)).mappings().all()
+            values["character"] = character_id
+        query = _line_page(by_character=character_id is not None)
+        rows = (await self._tx.read(query, values)).mappings().all()
         if rows[0]["_first"] is None:
             return Page((), 0, page)
         if rows[0]["_first"] != 0:
+            owner = [lines.c.movie_id == movie_id]
+            if character_id is not None:
+                owner.append(lines.c.character_id == character_id)
             order = [lines.c.line_order, lines.c.id]
             return await page_of(self._tx, lines, owner, order, page, line_from)
         found = tuple(line_from(row) for row in rows if row["id"] is not None)
