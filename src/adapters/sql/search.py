@@ -375,7 +375,9 @@ def _plan(number: int, klass: _Class, counts: dict[tuple[str, int], int]) -> _Pl
 # -- Statements ------------------------------------------------------------------------------
 #
 # Built once per shape with bound parameters (building a join of aliases costs more
-# than running it); `.params()` gives each search its values.
+# than running it); each search passes its values at execution, so the statement object
+# stays the same and SQLAlchemy finds its compiled form by the memoized cache key
+# (`.params()` would copy the statement and make it derive the key again: ~8% of a search).
 
 _TABLES: Final = {t.name: t for t in (movie_title_grams, movie_overview_grams)}
 OVERFLOWING: Final = -1  # the `_class` of the cut overviews' films in a fetch
@@ -460,7 +462,7 @@ async def _fetch(
     """
     overflowing = any(p.klass.rank == OVERVIEW and low == _span(p.driver)[0] for p, low in plans)
     statement = _statement(_shape(plans), overflowing=overflowing)
-    rows = await tx.read(statement.params(limit=limit, **_values(plans)))
+    rows = await tx.read(statement, {"limit": limit, **_values(plans)})
     found: dict[int, list[RowMapping]] = {plan.number: [] for plan, _ in plans}
     if overflowing:
         found[OVERFLOWING] = []
@@ -477,7 +479,7 @@ async def _group(tx: Transaction, plan: _Plan, gram: int) -> list[RowMapping]:
     statement = _statement(_shape([(plan, gram)]), group=True)
     values = _values([(plan, gram)])
     values.pop("high_0")
-    rows = await tx.read(statement.params(**values))
+    rows = await tx.read(statement, values)
     return sorted(rows.mappings(), key=lambda r: r["id"])
 
 
@@ -520,7 +522,7 @@ async def _estimates(tx: Transaction, classes: Iterable[_Class]) -> dict[tuple[s
         statement = _count_statement(tuple(name for name, _ in missing))
         if len(_counts) + len(missing) > COUNTS_KEPT:
             _counts.clear()
-        for position, count in (await tx.read(statement.params(**values))).all():
+        for position, count in (await tx.read(statement, values)).all():
             key = missing[int(position)]
             known[key] = int(count)
             _counts[key] = (int(count), now + COUNTS_TTL)
