@@ -417,8 +417,15 @@ def _branch(
 
 
 @functools.cache
-def _statement(shape: Shape, *, group: bool = False, overflowing: bool = False) -> Statement:
-    """The statement fetching the streams of `shape` (and the cut overviews' films)."""
+def _statement(
+    shape: Shape, *, group: bool = False, overflowing: bool = False, nested: bool = False
+) -> Statement:
+    """The statement fetching the streams of `shape` (and the cut overviews' films).
+
+    `nested` (SQLite, which has no LIMIT in a compound's members) wraps each stream in a
+    subquery; MySQL and MariaDB take `(SELECT ... LIMIT n) UNION ALL (...)` as it is,
+    and there the subqueries would cost a temporary table each: about twice the time.
+    """
     branches = [
         _branch(position, number, _TABLES[name], probes, group=group)
         for position, (number, name, probes) in enumerate(shape)
@@ -433,7 +440,8 @@ def _statement(shape: Shape, *, group: bool = False, overflowing: bool = False) 
         )
     if len(branches) == 1:
         return branches[0]
-    # Each in a subquery: SQLite has no LIMIT in a compound's members.
+    if not nested:
+        return union_all(*branches)
     queries = [branch.subquery() for branch in branches]
     return union_all(*(select(*query.c) for query in queries))
 
@@ -461,7 +469,7 @@ async def _fetch(
     cut along (class `OVERFLOWING`).
     """
     overflowing = any(p.klass.rank == OVERVIEW and low == _span(p.driver)[0] for p, low in plans)
-    statement = _statement(_shape(plans), overflowing=overflowing)
+    statement = _statement(_shape(plans), overflowing=overflowing, nested=tx.sqlite)
     rows = await tx.read(statement, {"limit": limit, **_values(plans)})
     found: dict[int, list[RowMapping]] = {plan.number: [] for plan, _ in plans}
     if overflowing:
@@ -476,7 +484,7 @@ async def _fetch(
 
 async def _group(tx: Transaction, plan: _Plan, gram: int) -> list[RowMapping]:
     """Every candidate of one group (stored gram `gram`), by id."""
-    statement = _statement(_shape([(plan, gram)]), group=True)
+    statement = _statement(_shape([(plan, gram)]), group=True, nested=tx.sqlite)
     values = _values([(plan, gram)])
     values.pop("high_0")
     rows = await tx.read(statement, values)

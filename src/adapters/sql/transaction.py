@@ -37,6 +37,11 @@ class Transaction:
         self._wrote = False
         self._doomed = False
 
+    @property
+    def sqlite(self) -> bool:
+        """Whether the database is SQLite (some statements take another form there)."""
+        return self._engine.dialect.name == "sqlite"
+
     async def open(self) -> None:
         """Take a connection from the pool and begin a transaction."""
         if self._connection is not None:
