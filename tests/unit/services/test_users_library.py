@@ -135,8 +135,10 @@ async def test_dialogues_come_in_film_order_and_filter_by_character() -> None:
 
 
 async def test_dialogues_refuse_a_character_of_another_film() -> None:
-    """Filtering by a character of another film names `characterId`; a missing film or
-    character is NotFound (also past the last page, where no line answers for them)."""
+    """A character of another film names `characterId`; a missing film or character is 404.
+
+    Also past the last page, where no line answers for them.
+    """
     world = await make_world()
     with pytest.raises(DomainValidationError) as caught:
         await list_dialogues(world.deps, ListDialogues(FERRY, OLD_ZHOU))
@@ -148,7 +150,8 @@ async def test_dialogues_refuse_a_character_of_another_film() -> None:
         await list_dialogues(world.deps, ListDialogues(FERRY, "missing", PageRequest(9, 50)))
     assert missing.value.entity == "character"
     beyond = await list_dialogues(world.deps, ListDialogues(FERRY, LIN_ZHOU, PageRequest(9, 50)))
-    assert beyond.items == () and beyond.total == 5
+    assert beyond.items == ()
+    assert beyond.total == 5
 
 
 async def test_character_detail_carries_its_film() -> None:
