@@ -99,14 +99,17 @@ def page_codec(to_fields: Callable[[T], Fields], of: Callable[[Fields], T]) -> C
 
     def encode(page: Page[T]) -> bytes:
         request = [page.request.page, page.request.page_size]
-        return dumps(
-            {"items": [to_fields(i) for i in page.items], "total": page.total, "request": request}
-        )
+        items = [to_fields(i) for i in page.items]
+        body = {"items": items, "total": page.total, "request": request}
+        if not page.total_exact:
+            body["exact"] = False
+        return dumps(body)
 
     def decode(data: bytes) -> Page[T]:
         raw = loads(data)
         number, size = raw["request"]
-        return Page(tuple(of(i) for i in raw["items"]), raw["total"], PageRequest(number, size))
+        items = tuple(of(i) for i in raw["items"])
+        return Page(items, raw["total"], PageRequest(number, size), raw.get("exact", True))
 
     return Codec(encode, decode)
 

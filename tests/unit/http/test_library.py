@@ -6,10 +6,12 @@ The library is read-only, so one app serves the whole module.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
 
+from tests.contracts import builders
 from tests.unit.http.harness import (
     FERRY,
     LIGHTHOUSE,
@@ -213,3 +215,27 @@ async def test_unknown_library_ids_are_404(a: Api) -> None:
     for path in ["/api/movies/{id}", "/api/movies/{id}/dialogues", "/api/characters/{id}"]:
         answer = await a.client.get(path.format(id=missing_id()))
         expect_error(answer, 404, "not_found")
+
+
+async def test_a_search_that_stops_counting_says_its_total_is_a_lower_bound(
+    tmp_path: Path,
+) -> None:
+    """`totalExact` is false when the SQL search stopped after the page; the last page is exact.
+
+    On the embedded SQLite build: 60 films share the keyword, the first page of 5 reads
+    only what it needs, so `total` is at least one more than the page, and `hasMore` holds.
+    """
+    async with api(tmp_path, sql=True) as app:
+        async with app.container.deps.uow() as uow:
+            for i in range(60):
+                await uow.movies.add(builders.movie(f"星海{i:02d}", rating=i / 10))
+            await uow.commit()
+        first = await app.ok(
+            "GET", "/api/movies/search", {}, params={"keyword": "星海", "pageSize": 5}
+        )
+        last = await app.ok(
+            "GET", "/api/movies/search", {}, params={"keyword": "星海", "pageSize": 50, "page": 2}
+        )
+    assert (first["totalExact"], first["hasMore"], len(first["movies"])) == (False, True, 5)
+    assert 6 <= first["total"] <= 60
+    assert (last["totalExact"], last["total"], len(last["movies"])) == (True, 60, 10)

@@ -45,6 +45,7 @@ def _movies(found: Found[Movie], page: int, page_size: int) -> MovieListResponse
         page=page,
         page_size=page_size,
         has_more=found.has_more,
+        total_exact=found.total_exact,
     )
 
 

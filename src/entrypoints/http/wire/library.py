@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
+
+import msgspec
 
 from entrypoints.http.wire.common import Wire
 
@@ -51,6 +54,13 @@ class MovieListResponse(Wire):
     page: int
     page_size: int
     has_more: bool
+    total_exact: Annotated[
+        bool,
+        msgspec.Meta(
+            description="False when `total` is a lower bound: a search of a common keyword "
+            "stops counting once it has the films the page needs (`hasMore` still holds)."
+        ),
+    ] = True
 
 
 class MovieDetailResponse(Wire):
