@@ -28,7 +28,7 @@ from npc_core.services.library import require_character, require_movie
 from npc_core.services.profiles import character_profile
 from npc_core.services.quota import ai_action, usage_today
 from npc_core.services.sessions import open_session, record
-from npc_core.services.users import load_user
+from npc_core.services.users import require_user
 
 
 def _lines(values: object) -> tuple[str, ...]:
@@ -71,8 +71,8 @@ async def analyze_character(deps: Deps, command: AnalyzeCharacter) -> CharacterA
     still refused with `QuotaExceeded` when the quota is used up, so a client sees one
     rule whether the answer was cached or not.
     """
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         data = await analysis_input(
             deps,
             uow,
@@ -151,8 +151,8 @@ class DiscussionResult:
 
 async def discuss_dialogue(deps: Deps, command: DiscussDialogue) -> DiscussionResult:
     """One turn of a discussion about a line; the session's earlier turns go along."""
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         character = await require_character(uow, command.character_id)
         session = await open_session(
             deps, uow, user.id, command.session_id, character.id, SessionType.DIALOGUE_DISCUSSION
@@ -224,8 +224,8 @@ class DialogueAnalysisResult:
 
 async def analyze_dialogue(deps: Deps, command: AnalyzeDialogue) -> DialogueAnalysisResult:
     """The AI's analysis of one line with the user's insight, kept private to the user."""
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         await require_movie(uow, command.movie_id)
         character = await require_character(uow, command.character_id, movie_id=command.movie_id)
         profile = await character_profile(uow, user.id, character)

@@ -27,7 +27,7 @@ from npc_core.services.deps import Deps
 from npc_core.services.files import put_file
 from npc_core.services.presenters import audio_json
 from npc_core.services.tasks import current_task, finish, report_progress, submit
-from npc_core.services.users import load_user
+from npc_core.services.users import require_user
 
 MAX_AUDIO_BYTES = 50 * 1024 * 1024
 MAX_AUDIO_SECONDS = 24 * 3600
@@ -47,8 +47,8 @@ class StartVoice:
 
 async def start_voice(deps: Deps, command: StartVoice) -> Task:
     """Check the monologue, then queue the synthesis."""
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         await require_monologue(uow, user.id, command.monologue_id)
     payload: JsonObject = {
         "audioId": deps.ids.new_id(),

@@ -31,7 +31,7 @@ from npc_core.services.files import file_exists, put_file
 from npc_core.services.presenters import comic_json
 from npc_core.services.storyboards import require_storyboard
 from npc_core.services.tasks import current_task, finish, report_progress, submit
-from npc_core.services.users import load_user
+from npc_core.services.users import require_user
 
 MAX_PANEL_BYTES = 20 * 1024 * 1024
 
@@ -52,8 +52,8 @@ async def start_comic(deps: Deps, command: StartComic) -> Task:
     An audio whose file is gone (deleted with the last comic that played it) is not found:
     a comic of it would be silent.
     """
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         await require_storyboard(uow, user.id, command.storyboard_id)
         audio = await uow.audio.get(command.audio_id, user.id)
     if audio is None or not await file_exists(deps, audio.storage_key):

@@ -22,7 +22,7 @@ from npc_core.services.presenters import monologue_json
 from npc_core.services.profiles import character_profile
 from npc_core.services.storyboards import require_storyboard
 from npc_core.services.tasks import current_task, finish, submit
-from npc_core.services.users import load_user
+from npc_core.services.users import require_user
 
 
 @attrs.frozen
@@ -40,8 +40,8 @@ async def start_monologue(deps: Deps, command: StartMonologue) -> Task:
     """Check the storyboard and character, then queue the generation."""
     if len(command.frame_context) > limits.FRAMES:
         raise DomainValidationError("frameContext", f"must have at most {limits.FRAMES} items")
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         await require_storyboard(uow, user.id, command.storyboard_id)
         await require_character(uow, command.character_id)
     payload: JsonObject = {

@@ -20,7 +20,7 @@ from npc_core.services.deps import Deps
 from npc_core.services.library import require_character, require_movie
 from npc_core.services.quota import ai_action
 from npc_core.services.sessions import open_session, record
-from npc_core.services.users import load_user
+from npc_core.services.users import require_user
 
 
 @attrs.frozen
@@ -49,8 +49,8 @@ class StoryResult:
 
 async def reconstruct_story(deps: Deps, command: ReconstructStory) -> StoryResult:
     """Check the graph, ask the AI to review it, and keep the user's story with the review."""
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         movie = await require_movie(uow, command.movie_id)
         characters = await uow.characters.list_for_movie(movie.id)
         character = None

@@ -25,7 +25,7 @@ from npc_core.ports import StoryboardDesignInput, UnitOfWork
 from npc_core.services.deps import Deps
 from npc_core.services.quota import ai_action
 from npc_core.services.sessions import open_session, record
-from npc_core.services.users import load_user
+from npc_core.services.users import require_user
 
 
 def _user_written(frame: Frame) -> Frame:
@@ -61,8 +61,8 @@ async def design_storyboard(deps: Deps, command: DesignStoryboard) -> DesignResu
         raise DomainValidationError("userFrames", "must have at least one frame")
     for index, line in enumerate(command.custom_dialogue):
         _checks.check_text(f"customDialogue[{index}]", line, limits.FRAME_FIELD)
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         story = await uow.stories.get(command.story_id, user.id)
         if story is None:
             raise NotFound("story", command.story_id)

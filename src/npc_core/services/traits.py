@@ -22,7 +22,7 @@ from npc_core.services.deps import Deps
 from npc_core.services.library import require_character
 from npc_core.services.quota import ai_action
 from npc_core.services.sessions import open_session, record
-from npc_core.services.users import load_user
+from npc_core.services.users import require_user
 
 
 @attrs.frozen
@@ -54,8 +54,8 @@ async def build_traits(deps: Deps, command: BuildTraits) -> TraitsResult:
         if command.ai_suggestions is None
         else as_suggestions("aiSuggestions", command.ai_suggestions)
     )
-    user = await load_user(deps, command.user_id)
     async with deps.uow() as uow:
+        user = await require_user(uow, command.user_id)
         character = await require_character(uow, command.character_id)
         data = await analysis_input(deps, uow, character.movie_id, character.id, (), {})
     if given is not None:

@@ -6,6 +6,7 @@ import attrs
 
 from npc_core.errors import NotFound, TokenInvalid, TokenMissing
 from npc_core.model import UsageToday, User, _checks
+from npc_core.ports import UnitOfWork
 from npc_core.services.deps import Deps
 from npc_core.services.quota import usage_today
 
@@ -52,7 +53,12 @@ async def authenticate(deps: Deps, token: str | None) -> User:
 async def load_user(deps: Deps, user_id: str, missing: Exception | None = None) -> User:
     """The user with `user_id`, or raise `missing` (default `NotFound`)."""
     async with deps.uow() as uow:
-        user = await uow.users.get(user_id)
+        return await require_user(uow, user_id, missing)
+
+
+async def require_user(uow: UnitOfWork, user_id: str, missing: Exception | None = None) -> User:
+    """The user with `user_id` read in `uow` (one unit of work less than `load_user`)."""
+    user = await uow.users.get(user_id)
     if user is None:
         raise missing or NotFound("user", user_id)
     return user
