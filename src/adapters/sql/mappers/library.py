@@ -92,11 +92,11 @@ def line_row(line: DialogueLine) -> dict[str, object]:
     }
 
 
-def line_from(row: RowMapping) -> DialogueLine:
-    """The dialogue line stored in `row`."""
+def line_from(row: RowMapping, movie_id: str | None = None) -> DialogueLine:
+    """The dialogue line stored in `row` (of film `movie_id`, when the row does not say)."""
     return DialogueLine(
         id=row["id"],
-        movie_id=row["movie_id"],
+        movie_id=row["movie_id"] if movie_id is None else movie_id,
         order=row["line_order"],
         content=row["content"],
         character_id=row["character_id"],
