@@ -27,7 +27,7 @@ from npc_core.model import (
 from npc_core.ports import ComicInput, GeneratedFile, Workflow
 from npc_core.services.audio import require_monologue
 from npc_core.services.deps import Deps
-from npc_core.services.files import file_exists, put_file
+from npc_core.services.files import delete_files, file_exists, put_file
 from npc_core.services.presenters import comic_json
 from npc_core.services.storyboards import require_storyboard
 from npc_core.services.tasks import current_task, finish, report_progress, submit
@@ -86,6 +86,20 @@ def _check_panels(frames: int, panels: Sequence[GeneratedFile]) -> None:
             raise UpstreamBadOutput(workflow, f"panels[{index}]", "empty or too large")
 
 
+async def discard_comic(deps: Deps, task: Task) -> None:
+    """Delete the panels the runs of a comic task that failed for good may have stored.
+
+    The task is failed, so no run of it can complete any more (`finish` refuses): no
+    comic will ever name these panels. One per frame of the storyboard; every possible
+    one when the storyboard is gone.
+    """
+    async with deps.uow() as uow:
+        board = await uow.storyboards.get(str(task.payload["storyboardId"]), task.user_id)
+    frames = len(board.frames) if board is not None else limits.FRAMES
+    comic_id = str(task.payload["comicId"])
+    await delete_files(deps, [panel_key(comic_id, n) for n in range(1, frames + 1)])
+
+
 async def handle_comic(deps: Deps, task: Task) -> Task:
     """Render one panel per frame, store them, time them to the audio, save the comic.
 
@@ -110,7 +124,8 @@ async def handle_comic(deps: Deps, task: Task) -> Task:
     _check_panels(len(board.frames), output.panels)
     await report_progress(deps, task, 50)
     # Panels stored by a failed attempt stay: the retry overwrites them under the same
-    # keys. Deleting them here could delete what a duplicate run of this task stored.
+    # keys. Deleting them here could delete what a duplicate run of this task stored;
+    # once the task has failed for good, `discard_comic` deletes them.
     keys = []
     for number, panel in enumerate(output.panels, start=1):
         key = panel_key(comic_id, number)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
 
-from npc_core.errors import NotFound, NpcError, QueueUnavailable, UpstreamError
+from npc_core.errors import (
+    NotFound,
+    NpcError,
+    QueueUnavailable,
+    StorageUnavailable,
+    UpstreamError,
+)
 from npc_core.model import JsonObject, Membership, Task, TaskStatus, TaskType, User
 from npc_core.ports import Lane, UnitOfWork
 from npc_core.services.deps import Deps
 from npc_core.services.quota import release, reserve
 
 Handler = Callable[[Deps, Task], Awaitable[Task]]
+# What a kind of task does once it has failed for good: delete what its runs stored.
+Discard = Callable[[Deps, Task], Awaitable[None]]
 
 LOST_RUN = "the worker running this task stopped before it finished"
 
@@ -55,7 +64,7 @@ async def submit(
     try:
         await deps.queue.enqueue(task.id, lane, task.priority)
     except QueueUnavailable as error:
-        await _fail(deps, task, str(error) or "task queue unavailable", retryable=False)
+        await _fail(deps, task, str(error) or "task queue unavailable", {}, retryable=False)
         raise
     return task
 
@@ -102,13 +111,19 @@ async def current_task(deps: Deps, task: Task) -> Task:
         return await uow.tasks.get(task.id) or task
 
 
-async def run_task(deps: Deps, task_id: str, handlers: Mapping[TaskType, Handler]) -> Task | None:
+async def run_task(
+    deps: Deps,
+    task_id: str,
+    handlers: Mapping[TaskType, Handler],
+    discards: Mapping[TaskType, Discard] | None = None,
+) -> Task | None:
     """Run a task by id: reload it, skip it if finished, else start, handle, and record the end.
 
     Safe to call twice for the same id. A retryable upstream error sends the task back
     to the queue while retries remain; anything else fails it at once, and a failed
-    task gives its quota back.
+    task gives its quota back and runs its kind's discard (`discards`).
     """
+    discards = discards or {}
     async with deps.uow() as uow:
         task = await uow.tasks.get(task_id)
         if task is None or task.status.terminal:
@@ -123,15 +138,15 @@ async def run_task(deps: Deps, task_id: str, handlers: Mapping[TaskType, Handler
         await uow.tasks.save(task)
         await uow.commit()
     if task.status is TaskStatus.FAILED:
-        await release(deps, task.user_id, date.fromisoformat(str(task.payload["quotaDay"])))
+        await _failed_for_good(deps, task, discards)
         return task
     try:
         return await handlers[task.task_type](deps, task)
     except NpcError as error:
         retryable = isinstance(error, UpstreamError) and error.retryable
-        return await _fail(deps, task, str(error), retryable=retryable)
+        return await _fail(deps, task, str(error), discards, retryable=retryable)
     except Exception:
-        await _fail(deps, task, "internal error", retryable=False)
+        await _fail(deps, task, "internal error", discards, retryable=False)
         raise
 
 
@@ -158,7 +173,23 @@ async def reconcile(deps: Deps, *, older_than: timedelta, limit: int = 10_000) -
     return len(stale)
 
 
-async def _fail(deps: Deps, task: Task, message: str, *, retryable: bool) -> Task:
+async def _failed_for_good(deps: Deps, task: Task, discards: Mapping[TaskType, Discard]) -> None:
+    await release(deps, task.user_id, date.fromisoformat(str(task.payload["quotaDay"])))
+    discard = discards.get(task.task_type)
+    if discard is not None:
+        # Storage down: the files stay; the task's outcome does not depend on them.
+        with contextlib.suppress(StorageUnavailable):
+            await discard(deps, task)
+
+
+async def _fail(
+    deps: Deps,
+    task: Task,
+    message: str,
+    discards: Mapping[TaskType, Discard],
+    *,
+    retryable: bool,
+) -> Task:
     async with deps.uow() as uow:
         current = await uow.tasks.get(task.id)
         if current is None or current.status.terminal:
@@ -167,7 +198,7 @@ async def _fail(deps: Deps, task: Task, message: str, *, retryable: bool) -> Tas
         await uow.tasks.save(failed)
         await uow.commit()
     if failed.status is TaskStatus.FAILED:
-        await release(deps, failed.user_id, date.fromisoformat(str(failed.payload["quotaDay"])))
+        await _failed_for_good(deps, failed, discards)
     else:
         lane = Lane(str(failed.payload.get("lane", Lane.FREE.value)))
         await deps.queue.enqueue(failed.id, lane, failed.priority)

@@ -41,6 +41,7 @@ class FlakyStorage(MemoryObjectStorage):
         self.from_panel = from_panel
         self.failures = failures
         self.refused: list[str] = []
+        self.stored_keys: list[str] = []
 
     async def put(self, key: str, data: bytes, content_type: str) -> StoredObject:
         """Refuse panel puts while failures remain; store everything else."""
@@ -49,6 +50,7 @@ class FlakyStorage(MemoryObjectStorage):
             self.failures -= 1
             self.refused.append(key)
             raise self.error
+        self.stored_keys.append(key)
         return await super().put(key, data, content_type)
 
 
@@ -96,10 +98,11 @@ async def test_an_outage_retries_the_render_then_fails_with_a_plain_message(
     """Panel 2 never stores: 1 + 3 attempts, then failed, "storage unavailable: ...", no comic.
 
     Each attempt renders again (the workflow is called once per attempt), the quota
-    action is given back, and panel 1, stored by every attempt, is not a comic anyone
-    can open.
+    action is given back, and panel 1, stored by every attempt, is deleted once the
+    task has failed for good: no comic anyone can open, no file left behind.
     """
-    world = await _with_storage(FlakyStorage(error))
+    storage = FlakyStorage(error)
+    world = await _with_storage(storage)
     user_id, board, audio_id = await _voiced(world)
     used = (await get_profile(world.deps, user_id)).usage.used
     task = await flow.comic(world, user_id, board, audio_id)
@@ -114,6 +117,8 @@ async def test_an_outage_retries_the_render_then_fails_with_a_plain_message(
     assert len(comic_calls) == 4
     assert (await get_profile(world.deps, user_id)).usage.used == used
     await _assert_nothing_to_open(world, user_id, task)
+    assert panel_key(comic_id, 1) in storage.stored_keys  # each attempt stored it again
+    assert not await storage.exists(panel_key(comic_id, 1))
 
 
 async def test_a_short_outage_is_ridden_out_by_a_retry() -> None:
