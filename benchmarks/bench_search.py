@@ -48,6 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql import migrate, search
 from adapters.sql.engine import create_engine
+from adapters.sql.repositories.library import line_page
 from adapters.sql.uow import SqlUnitOfWork
 from benchmarks._search_data import DATA_VERSION, Loaded, load
 from npc_core.model import PageRequest
@@ -446,23 +447,19 @@ def http_dialogues(base: str, film: str, lines: int) -> None:
 
 
 def explain_dialogues(url: str, film: str) -> None:
-    """The statements of `SqlDialogueRepository.for_movie` at the deepest page, explained."""
+    """The statement of `SqlDialogueRepository.for_movie` at the deepest page, explained."""
     engine = create_sync_engine(f"{url.replace('mysql://', 'mysql+pymysql://')}?charset=utf8mb4")
     offset = (DEPTHS[-1] - 1) * 50
-    owner = "FROM character_dialogues WHERE movie_id = %s"
-    queries = {
-        "first": f"SELECT film_position {owner} ORDER BY film_position LIMIT 1",
-        "last (the total)": f"SELECT max(film_position) {owner}",
-        "page": f"SELECT * {owner} AND film_position >= {offset} "
-        f"AND film_position < {offset + 50} ORDER BY film_position",
-    }
+    values = {"movie": film, "start": offset, "end": offset + 50}
+    statement = line_page(by_character=False).params(**values)
+    sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    print("  " + " ".join(sql.split()))
     try:
         with engine.connect() as connection:
-            for label, sql in queries.items():
-                print(f"  {label}: {sql.replace('%s', repr(film))}")
-                for row in connection.exec_driver_sql("EXPLAIN " + sql, (film,)).mappings():
-                    shown = {k: row[k] for k in ("type", "key", "rows", "Extra")}
-                    print(f"    EXPLAIN {shown}")
+            for row in connection.exec_driver_sql("EXPLAIN " + sql.replace("%", "%%")).mappings():
+                columns = ("select_type", "table", "type", "key", "rows", "Extra")
+                shown = {k: row[k] for k in columns}
+                print(f"    EXPLAIN {shown}")
     finally:
         engine.dispose()
 
@@ -503,7 +500,7 @@ def main() -> None:
         )
         asyncio.run(_compare(url))
         print(
-            f"\n[4'] the page statements at page {DEPTHS[-1]} "
+            f"\n[4'] the page statement at page {DEPTHS[-1]} "
             f"of the {loaded.big_film_lines:,}-line film"
         )
         explain_dialogues(url, loaded.big_film)

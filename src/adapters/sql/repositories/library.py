@@ -143,7 +143,7 @@ def number_lines(movie_ids: Collection[str]) -> Update:
 
 
 @functools.cache
-def _line_page(*, by_character: bool) -> Select[Any]:
+def line_page(*, by_character: bool) -> Select[Any]:
     """A page of a film's (or one character's) lines as a range of their positions.
 
     The one row of `one` outer-joined to the range carries the first and last position
@@ -198,7 +198,7 @@ class SqlDialogueRepository:
         values = {"movie": movie_id, "start": page.offset, "end": page.offset + page.page_size}
         if character_id is not None:
             values["character"] = character_id
-        query = _line_page(by_character=character_id is not None)
+        query = line_page(by_character=character_id is not None)
         rows = (await self._tx.read(query, values)).mappings().all()
         if rows[0]["_first"] is None:
             return Page((), 0, page)
