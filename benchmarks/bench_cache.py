@@ -41,8 +41,9 @@ import uvicorn
 
 from adapters.memory import MemoryCache, ScriptedWorkflowRunner, SystemClock
 from benchmarks._http_server import BENCH_SECRET, server_stack
+from benchmarks._report import verdict
 from benchmarks._search_data import make_movies
-from benchmarks.bench_search import KEYWORDS, Load, verdict, wrk
+from benchmarks.bench_search import KEYWORDS, Load, wrk
 from entrypoints.bootstrap import Container, build
 from entrypoints.http.app import create_app
 from entrypoints.http.logs import configure_logging

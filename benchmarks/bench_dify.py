@@ -36,6 +36,7 @@ import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from benchmarks._dify_servers import raise_open_file_limit
+from benchmarks._report import percentile
 from tests.dify_server import DifyControl
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -138,11 +139,6 @@ async def tokens(client: httpx.AsyncClient, origin: str, count: int) -> list[str
         answer.raise_for_status()
         out.append(str(answer.json()["token"]))
     return out
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def verdict(ok: bool) -> str:

@@ -41,6 +41,7 @@ from typing import Final
 import httpx
 
 from benchmarks._http_server import raise_open_file_limit, server_stack
+from benchmarks._report import verdict
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 LUA: Final = Path(__file__).with_name("wrk_report.lua")
@@ -347,11 +348,6 @@ def wrk(
         wrk_cpu=wrk_cpu,
         machine_cpu=machine_cpu,
     )
-
-
-def verdict(ok: bool) -> str:
-    """PASS or FAIL."""
-    return "PASS" if ok else "FAIL"
 
 
 def _log_lines(server: Server) -> int:

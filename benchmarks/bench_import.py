@@ -40,6 +40,7 @@ from typing import Final
 import pymysql  # type: ignore[import-untyped]
 
 from adapters.sql import migrate
+from benchmarks._report import verdict
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 SERVER: Final = "127.0.0.1"
@@ -69,11 +70,6 @@ _SCRIPT: Final = (
 )
 WORDS: Final = tuple(_SCRIPT.split(" "))
 CHINESE: Final = ("我们走吧。", "你到底在想什么？", "这不是你的错。", "明天见！", "别再说了。")
-
-
-def verdict(ok: bool) -> str:
-    """PASS or FAIL."""
-    return "PASS" if ok else "FAIL"
 
 
 # -- 1. the input ---------------------------------------------------------------------

@@ -50,6 +50,7 @@ from adapters.sql import migrate, search
 from adapters.sql.engine import create_engine
 from adapters.sql.repositories.library import line_page
 from adapters.sql.uow import SqlUnitOfWork
+from benchmarks._report import percentile, verdict
 from benchmarks._search_data import DATA_VERSION, Loaded, load
 from npc_core.model import PageRequest
 
@@ -93,17 +94,6 @@ AIM_SPEEDUP: Final = 10.0
 AIM_RATIO: Final = 0.1
 AIM_SEARCH_P99: Final = 0.050
 AIM_DIALOGUE_P99: Final = 0.020
-
-
-def verdict(ok: bool) -> str:
-    """PASS or FAIL."""
-    return "PASS" if ok else "FAIL"
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The `q` quantile (0-1) of `samples`, nearest rank."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
 
 
 # -- 1. the database ---------------------------------------------------------------------

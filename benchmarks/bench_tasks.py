@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import os
 import secrets
 import shutil
@@ -57,6 +56,7 @@ from adapters.redis.client import connect
 from adapters.sql import migrate, sync_url
 from benchmarks import bench_cache
 from benchmarks._http_server import BENCH_SECRET
+from benchmarks._report import percentile, verdict
 from entrypoints.bootstrap import Container, build
 from entrypoints.settings import Secret, Settings
 from entrypoints.worker import RECONCILE_LOCK
@@ -96,17 +96,6 @@ AIM_RATE: Final = 200.0
 
 
 # -- settings, database, Redis, workers ---------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    """PASS or FAIL."""
-    return "PASS" if ok else "FAIL"
-
-
-def percentile(samples: list[float], q: float) -> float:
-    """The `q` quantile (0-1) of `samples`, nearest rank."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
 
 
 @contextmanager
