@@ -26,6 +26,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -66,6 +67,13 @@ async def redis_client(redis_url: str) -> AsyncIterator[Redis]:
 @pytest.fixture
 def redis_server() -> Iterator[RedisServer]:
     """A private `redis-server`, running; killed when the test ends."""
+    with running_redis() as server:
+        yield server
+
+
+@contextmanager
+def running_redis() -> Iterator[RedisServer]:
+    """A private `redis-server`, running until the block ends (then killed)."""
     server = RedisServer()
     server.start()
     try:

@@ -11,7 +11,6 @@ play the share page.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -24,11 +23,11 @@ from sqlalchemy import create_engine, text
 from adapters.sql import sync_url
 from tests.audio_samples import png_bytes, wav_bytes
 from tests.dify_server import DifyControl, ServerFile, dify_server
+from tests.integration.api_steps import monologue, ok, post, storyboard, until
 from tests.integration.comic_deployment import Deployment, Storage, deployed
-from tests.integration.dify_support import FERRY, LIN_ZHOU
 from tests.integration.mariadb_support import fresh_database
 from tests.integration.processes import login
-from tests.integration.redis_support import RedisServer
+from tests.integration.redis_support import RedisServer, running_redis
 from tests.integration.share_browser import (
     TOLERANCE_SECONDS,
     needs_chromium,
@@ -77,12 +76,8 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def redis_server() -> Iterator[RedisServer]:
-    server = RedisServer()
-    server.start()
-    try:
+    with running_redis() as server:
         yield server
-    finally:
-        server.kill()
 
 
 @pytest.fixture(scope="module")
@@ -120,57 +115,18 @@ def deployments(
             running.pop()[2].close()
 
 
-def _ok(answer: httpx.Response) -> dict[str, Any]:
-    assert answer.status_code == 200, (answer.request.url, answer.status_code, answer.text)
-    body: dict[str, Any] = answer.json()
-    return body
-
-
-def _post(base: str, path: str, auth: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
-    return _ok(httpx.post(f"{base}{path}", headers=auth, json=body, timeout=60))
-
-
 def _voiced(base: str, auth: dict[str, str]) -> tuple[str, dict[str, Any]]:
     """Story, storyboard, monologue and voice over HTTP; the storyboard id and the audio."""
-    story = _post(
-        base,
-        "/api/story/collaborative-reconstruct",
-        auth,
-        {
-            "movieId": FERRY,
-            "characterId": LIN_ZHOU,
-            "userStoryNodes": [{"id": "n1", "order": 1, "title": "登船"}],
-        },
-    )
-    board = _post(
-        base,
-        "/api/storyboard/collaborative-create",
-        auth,
-        {"storyId": story["storyId"], "title": "雨夜渡轮", "userFrames": FRAMES},
-    )["finalStoryboard"]
-    monologue = _post(
-        base,
-        "/api/monologue/generate",
-        auth,
-        {"storyboardId": board["id"], "characterId": LIN_ZHOU, "frameContext": []},
-    )
-    assert monologue["status"] == "completed", monologue
-    audio = _post(
+    board_id = storyboard(base, auth, FRAMES, title="雨夜渡轮")
+    monologue_id = monologue(base, auth, board_id)
+    audio = post(
         base,
         "/api/audio/synthesize",
         auth,
-        {"monologueId": monologue["monologueId"], "voiceConfig": {"voice": "female-1"}},
+        {"monologueId": monologue_id, "voiceConfig": {"voice": "female-1"}},
     )
     assert audio["status"] == "completed", audio
-    return str(board["id"]), audio
-
-
-def _until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
+    return board_id, audio
 
 
 @needs_chromium
@@ -192,14 +148,14 @@ def test_the_flow_ends_in_a_share_page_that_plays_and_a_delete_withdraws_it(
     board_id, audio = _voiced(d.base, auth)
     assert audio["duration"] == VOICE_SECONDS
     assert audio["format"] == "wav"
-    made = _post(
+    made = post(
         d.base,
         "/api/comic/generate",
         auth,
         {"storyboardId": board_id, "audioId": audio["audioId"]},
     )
     assert made["status"] == "completed", made
-    comic = _ok(httpx.get(f"{d.base}/api/comics/{made['comicId']}", headers=auth))
+    comic = ok(httpx.get(f"{d.base}/api/comics/{made['comicId']}", headers=auth))
     token = comic["comicUrl"].rsplit("/", 1)[1]
     assert comic["comicUrl"] == f"{d.base}/s/{token}"
     assert len(token) >= 22  # at least 128 random bits, URL-safe base64
@@ -255,26 +211,26 @@ def test_a_storage_outage_while_rendering_retries_then_fails_and_shows_no_comic(
     runs = len(control.run_requests("comic_generation"))
     control.script("comic_generation", latency=1.0)
     try:
-        started = _post(
+        started = post(
             d.base,
             "/api/comic/generate?wait=0",
             auth,
             {"storyboardId": board_id, "audioId": audio["audioId"]},
         )
-        _until(lambda: len(control.run_requests("comic_generation")) > runs, 15, "the comic run")
+        until(lambda: len(control.run_requests("comic_generation")) > runs, 15, "the comic run")
         d.oss.fail_next(503, "ServiceUnavailable", times=10_000)
         control.script("comic_generation", latency=0.0)
 
         def ended() -> bool:
             answer = httpx.get(f"{d.base}/api/tasks/status/{started['taskId']}", headers=auth)
-            return bool(_ok(answer)["status"] in {"completed", "failed"})
+            return bool(ok(answer)["status"] in {"completed", "failed"})
 
-        _until(ended, 40, f"the comic task to end\n{d.log.read_text()[-3000:]}")
+        until(ended, 40, f"the comic task to end\n{d.log.read_text()[-3000:]}")
     finally:
         control.script("comic_generation", latency=0.0)
         while d.oss.take_failure() is not None:  # the storage is back
             pass
-    status = _ok(httpx.get(f"{d.base}/api/tasks/status/{started['taskId']}", headers=auth))
+    status = ok(httpx.get(f"{d.base}/api/tasks/status/{started['taskId']}", headers=auth))
     assert status["status"] == "failed", status
     assert status["retryCount"] == MAX_RETRIES
     assert status["error"].startswith("storage unavailable: OSS put 'comics/"), status
@@ -288,7 +244,7 @@ def test_a_storage_outage_while_rendering_retries_then_fails_and_shows_no_comic(
     assert page.headers["content-type"].startswith("text/html")
     comic = httpx.get(f"{d.base}/api/comics/{payload['comicId']}", headers=auth)
     assert comic.status_code == 404
-    works = _ok(httpx.get(f"{d.base}/api/works", headers=auth))["works"]
+    works = ok(httpx.get(f"{d.base}/api/works", headers=auth))["works"]
     assert "comic" not in {w["workType"] for w in works}
     assert not [k for k in d.oss.objects if k.startswith(f"comics/{payload['comicId']}/")]
 

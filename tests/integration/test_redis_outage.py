@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 
 from adapters.sql import sync_url
 from tests.dify_server import DifyControl
+from tests.integration.api_steps import storyboard
 from tests.integration.dify_support import FERRY, LIN_ZHOU
 from tests.integration.processes import login, npc_env, serving, working
 from tests.integration.redis_support import RedisServer
@@ -23,27 +24,8 @@ pytest_plugins = ["tests.integration.deployment_fixtures"]
 
 
 def _storyboard(base: str, auth: dict[str, str]) -> str:
-    story = httpx.post(
-        f"{base}/api/story/collaborative-reconstruct",
-        headers=auth,
-        timeout=30,
-        json={
-            "movieId": FERRY,
-            "characterId": LIN_ZHOU,
-            "userStoryNodes": [{"id": "n1", "order": 1, "title": "登船"}],
-            "userRelationships": [],
-            "userMonologue": "我是林舟。",
-        },
-    )
-    assert story.status_code == 200, story.text
-    board = httpx.post(
-        f"{base}/api/storyboard/collaborative-create",
-        headers=auth,
-        timeout=30,
-        json={"storyId": story.json()["storyId"], "userFrames": [{"order": 1, "dialogue": "雾"}]},
-    )
-    assert board.status_code == 200, board.text
-    return str(board.json()["finalStoryboard"]["id"])
+    frames = [{"order": 1, "dialogue": "雾"}]
+    return storyboard(base, auth, frames, userRelationships=[], userMonologue="我是林舟。")
 
 
 def _monologue(base: str, auth: dict[str, str], board_id: str) -> httpx.Response:

@@ -8,66 +8,24 @@ sees its job stop beating and hands the task to the second worker.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import create_engine, text
 
 from adapters.sql import sync_url
 from tests.dify_server import DifyControl
-from tests.integration.dify_support import FERRY, LIN_ZHOU
+from tests.integration.api_steps import monologue, post, storyboard, until
 from tests.integration.processes import login, npc_env, serving, working
 from tests.integration.redis_support import RedisServer
 
 pytest_plugins = ["tests.integration.deployment_fixtures"]
 
 
-def _post(base: str, path: str, auth: dict[str, str], body: dict[str, object]) -> dict[str, object]:
-    answer = httpx.post(f"{base}{path}", headers=auth, json=body, timeout=60)
-    assert answer.status_code == 200, answer.text
-    result: dict[str, object] = answer.json()
-    return result
-
-
 def _monologue(base: str, auth: dict[str, str]) -> str:
-    story = _post(
-        base,
-        "/api/story/collaborative-reconstruct",
-        auth,
-        {
-            "movieId": FERRY,
-            "characterId": LIN_ZHOU,
-            "userStoryNodes": [{"id": "n1", "order": 1, "title": "登船"}],
-            "userRelationships": [],
-            "userMonologue": "我是林舟。",
-        },
-    )
-    board = _post(
-        base,
-        "/api/storyboard/collaborative-create",
-        auth,
-        {"storyId": story["storyId"], "userFrames": [{"order": 1, "sceneDescription": "甲板"}]},
-    )
-    final = board["finalStoryboard"]
-    assert isinstance(final, dict)
-    monologue = _post(
-        base,
-        "/api/monologue/generate",
-        auth,
-        {"storyboardId": final["id"], "characterId": LIN_ZHOU, "frameContext": []},
-    )
-    assert monologue["status"] == "completed", monologue
-    return str(monologue["monologueId"])
-
-
-def _until(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.1)
+    frames = [{"order": 1, "sceneDescription": "甲板"}]
+    board_id = storyboard(base, auth, frames, userRelationships=[], userMonologue="我是林舟。")
+    return monologue(base, auth, board_id)
 
 
 def test_a_task_whose_worker_is_killed_completes_once_on_another_worker(
@@ -96,14 +54,14 @@ def test_a_task_whose_worker_is_killed_completes_once_on_another_worker(
         monologue_id = _monologue(base, auth)
         used = httpx.get(f"{base}/api/user/profile", headers=auth).json()["usageToday"]["used"]
         control.script("voice_synthesis", latency=60)
-        voice = _post(
+        voice = post(
             base,
             "/api/audio/synthesize?wait=0",
             auth,
             {"monologueId": monologue_id, "voiceConfig": {"voice": "female-1"}},
         )
         task_id = voice["taskId"]
-        _until(lambda: control.run_requests("voice_synthesis"), 30, "the voice run")
+        until(lambda: control.run_requests("voice_synthesis"), 30, "the voice run")
         first.kill()
         first.wait(10)
         control.script("voice_synthesis", latency=0)
@@ -114,7 +72,7 @@ def test_a_task_whose_worker_is_killed_completes_once_on_another_worker(
                 assert status["status"] != "failed", status
                 return bool(status["status"] == "completed")
 
-            _until(done, 60, f"task {task_id} to complete\n{log.read_text()[-3000:]}")
+            until(done, 60, f"task {task_id} to complete\n{log.read_text()[-3000:]}")
         profile = httpx.get(f"{base}/api/user/profile", headers=auth).json()
     assert profile["usageToday"]["used"] == used + 1
     engine = create_engine(sync_url(database_url))
