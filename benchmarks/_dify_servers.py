@@ -28,13 +28,19 @@ def raise_open_file_limit(wanted: int = 65536) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Serve npc over the Dify adapter until terminated."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks._dify_servers")
+def server_arguments(module: str, argv: list[str] | None) -> argparse.Namespace:
+    """`--port` and `--dify-url` of a bench server; the open-file limit raised for its load."""
+    parser = argparse.ArgumentParser(prog=f"python -m {module}")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--dify-url", required=True, help="the Dify base URL, ending in /v1")
     args = parser.parse_args(argv)
     raise_open_file_limit()
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve npc over the Dify adapter until terminated."""
+    args = server_arguments("benchmarks._dify_servers", argv)
 
     from adapters.memory import MemoryStore  # noqa: PLC0415 - after the limit is raised
     from entrypoints.bootstrap import build  # noqa: PLC0415

@@ -4,7 +4,8 @@
     a direct blocking run on the test server answering at once (aim: p50 <= 5 ms).
 (b) Load: the test server answers after 1 s; wrk holds 1,000 connections of analysis
     requests on one npc process, then the same load straight at the test server
-    (aims: zero errors, p99 <= 1.5 s, throughput >= 90 % of the direct run).
+    (aims: zero errors, p99 <= 1.5 s, throughput >= 90 % of the direct run); and, for
+    scale, through a bare one-route Litestar app making the same aiohttp call.
 (c) Streaming pass-through: time to the first chat chunk at the client through npc,
     minus the same measured straight from the test server (aim: p50 <= 10 ms).
 (d) The HTTP client under the adapter: CPU per blocking run and runs/s at 50 at once
@@ -104,9 +105,9 @@ def dify(latency: float) -> tuple[list[str], str, str]:
     return args, f"{origin}/v1/workflows/run", f"{origin}/v1"
 
 
-def npc(dify_base: str) -> tuple[list[str], str, str]:
+def npc(dify_base: str, module: str = "benchmarks._dify_servers") -> tuple[list[str], str, str]:
     port = free_port()
-    args = ["benchmarks._dify_servers", "--port", str(port), "--dify-url", dify_base]
+    args = [module, "--port", str(port), "--dify-url", dify_base]
     origin = f"http://127.0.0.1:{port}"
     return args, f"{origin}/health", origin
 
@@ -316,8 +317,12 @@ def describe(name: str, f: dict[str, float]) -> str:
     )
 
 
-def load(npc_origin: str, dify_run: str) -> None:
-    """(b) 1,000 connections through one npc process versus straight at the test server."""
+def load(npc_origin: str, dify_run: str, floor_origin: str) -> None:
+    """(b) 1,000 connections through one npc process versus straight at the test server.
+
+    The same load through `_bare_passthrough` (one Litestar route, one aiohttp call, no
+    npc) is printed for scale: the part of the gap that belongs to the stack itself.
+    """
     with httpx.Client(timeout=10) as client:
         logins = [
             client.post(f"{npc_origin}/api/auth/login", json={"code": f"dev-{i}"})
@@ -328,12 +333,20 @@ def load(npc_origin: str, dify_run: str) -> None:
     direct = run_body("dialogue_discussion", "blocking")
     wrk(npc_url, token_list, ANALYSIS, 3)  # warm-up: connections, pools, caches
     through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS)
+    floor_url = f"{floor_origin}/api/characters/dialogue-analysis"
+    wrk(floor_url, ["-"], ANALYSIS, 3)
+    floor = wrk(floor_url, ["-"], ANALYSIS, LOAD_SECONDS)
     straight = wrk(dify_run, [KEYS["dialogue_discussion"]], direct, LOAD_SECONDS)
     ratio = through["rps"] / straight["rps"]
     p99 = through["p99_us"] / 1e6
     print(f"(b) load: {CONNECTIONS} connections for {LOAD_SECONDS} s, answers after 1 s:")
     print(describe("through npc", through))
+    print(describe("bare route ", floor))
     print(describe("direct Dify", straight))
+    print(
+        f"    bare Litestar + aiohttp route (no npc, for scale): ratio "
+        f"{floor['rps'] / straight['rps']:.3f}, p99 {floor['p99_us'] / 1e6:.3f} s"
+    )
     print(
         f"    throughput ratio {ratio:.3f} (aim >= 0.90: {verdict(ratio >= 0.9)}); "
         f"p99 {p99:.3f} s (aim <= 1.5 s: {verdict(p99 <= 1.5)}); "
@@ -365,5 +378,7 @@ def main() -> None:
         stack.enter_context(process(args, ready.replace("/workflows/run", "/ping")))
         npc_args, npc_ready, npc_origin = npc(base)
         stack.enter_context(process(npc_args, npc_ready))
-        load(npc_origin, ready)
+        floor_args, floor_ready, floor_origin = npc(base, "benchmarks._bare_passthrough")
+        stack.enter_context(process(floor_args, floor_ready))
+        load(npc_origin, ready, floor_origin)
     print(f"load average at the end: {load_average()}")

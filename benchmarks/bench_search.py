@@ -48,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql import migrate, search
 from adapters.sql.engine import create_engine
-from adapters.sql.repositories.library import line_page
+from adapters.sql.repositories._line_pages import line_page
 from adapters.sql.uow import SqlUnitOfWork
 from benchmarks._report import percentile, verdict
 from benchmarks._search_data import DATA_VERSION, Loaded, load
@@ -441,7 +441,7 @@ def explain_dialogues(url: str, film: str) -> None:
     engine = create_sync_engine(f"{url.replace('mysql://', 'mysql+pymysql://')}?charset=utf8mb4")
     offset = (DEPTHS[-1] - 1) * 50
     values = {"movie": film, "start": offset, "end": offset + 50}
-    statement = line_page(by_character=False).params(**values)
+    statement = line_page(by_character=False, sqlite=False).params(**values)
     sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
     print("  " + " ".join(sql.split()))
     try:

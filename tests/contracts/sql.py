@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate, sync_url
 from adapters.sql.mappers.library import character_row, line_row, movie_row
+from adapters.sql.repositories._line_pages import decoded, line_page
 from adapters.sql.repositories.library import number_lines
 from adapters.sql.search import OVERVIEW_GRAMS, index_rows
 from adapters.sql.tables import (
@@ -33,7 +34,7 @@ from adapters.sql.tables import (
     users,
 )
 from npc_core.errors import Conflict
-from npc_core.model import PageRequest
+from npc_core.model import PageRequest, limits
 from tests.contracts import builders as b
 from tests.contracts.ledger import DAY
 from tests.contracts.transactions import VERSIONED, Versioned
@@ -361,6 +362,61 @@ class SqlContract:
         async with uow_factory() as uow:
             nothing = await uow.dialogues.for_movie(b.new_id(), PageRequest())
         assert (nothing.items, nothing.total) == ((), 0)
+
+    async def test_a_page_of_lines_comes_back_as_written_whatever_they_hold(
+        self, engine: AsyncEngine, uow_factory: SqlUnitOfWorkFactory
+    ) -> None:
+        """Lines the database hands over as one JSON row come back exactly as written.
+
+        Quotes, backslashes, control characters, emoji, CJK, text that looks like JSON,
+        NULLs and large numbers survive; a full page of the longest lines, which JSON
+        escapes to 1.2 MB (more than MariaDB's default aggregate length of 1 MiB), is
+        read whole by the one statement, not cut and not left to the counting fallback.
+        """
+        film = b.movie("原样")
+        hero = b.character(film.id, "主角")
+        odd = [
+            '他说："别\\走"\n\t\x01\x1f',
+            "😀🎬 搏击俱乐部 ＦＵＬＬ",
+            '{"not": ["json"]}',
+            "null",
+        ]
+        lines = [
+            attrs.evolve(
+                b.line(film.id, order, hero.id if order % 2 else None),
+                content=text,
+                speaker=None if order == 2 else text,
+                scene=None,
+                start_ms=None if order == 0 else 999_999_000 + order,
+                end_ms=None if order == 0 else 1_000_000_000,
+            )
+            for order, text in enumerate(odd)
+        ]
+        size = limits.PAGE_SIZE_MAX
+        longest = [
+            attrs.evolve(b.line(film.id, len(odd) + i), content="\x01" * 1_999 + chr(0x41 + i % 26))
+            for i in range(size)
+        ]
+
+        async def fill(uow: Any) -> None:
+            await uow.movies.add(film)
+            await uow.characters.add(hero)
+            await uow.dialogues.add_many(lines + longest)
+
+        await given(uow_factory, fill)
+        async with uow_factory() as uow:
+            first = await uow.dialogues.for_movie(film.id, PageRequest(1, len(odd)))
+            heros = await uow.dialogues.for_movie(film.id, PageRequest(1, 10), hero.id)
+        assert (first.items, first.total) == (tuple(lines), len(lines) + len(longest))
+        assert heros.items == tuple(line for line in lines if line.character_id == hero.id)
+        statement = line_page(by_character=False, sqlite=engine.dialect.name == "sqlite")
+        start, end = len(odd), len(odd) + size
+        async with engine.connect() as connection:
+            row = (
+                await connection.execute(statement, {"movie": film.id, "start": start, "end": end})
+            ).one()
+        assert len(row.lines) > 1024 * 1024
+        assert decoded(row.lines, row.last_position, film.id, start, end) == longest
 
     async def test_a_line_of_an_unknown_film_conflicts(
         self, uow_factory: SqlUnitOfWorkFactory

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection, Sequence
-from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
-    Select,
     Update,
-    and_,
-    bindparam,
     func,
     insert,
-    literal,
     select,
     update,
 )
@@ -28,6 +21,7 @@ from adapters.sql.mappers.library import (
     movie_from,
     movie_row,
 )
+from adapters.sql.repositories._line_pages import decoded, line_page
 from adapters.sql.repositories._rows import get_one, page_of
 from adapters.sql.tables import (
     character_dialogues,
@@ -142,42 +136,6 @@ def number_lines(movie_ids: Collection[str]) -> Update:
     )
 
 
-@functools.cache
-def line_page(*, by_character: bool) -> Select[Any]:
-    """A page of a film's (or one character's) lines as a range of their positions.
-
-    The one row of `one` outer-joined to the range carries the first and last position
-    when the range is empty. Built once per shape, with bound parameters (`movie`,
-    `character`, `start`, `end`), so SQLAlchemy reuses its compiled form by identity.
-    """
-    lines = character_dialogues
-    owner: list[ColumnElement[bool]] = [lines.c.movie_id == bindparam("movie")]
-    position = lines.c.film_position
-    if by_character:
-        owner.append(lines.c.character_id == bindparam("character"))
-        position = lines.c.character_position
-    # NULL sorts first: -1 when a line is not numbered, NULL when there is none.
-    first = (
-        select(func.coalesce(position, -1))
-        .where(*owner)
-        .order_by(position)
-        .limit(1)
-        .scalar_subquery()
-    )
-    last = select(func.max(position)).where(*owner).scalar_subquery()
-    one = select(literal(1).label("one")).subquery()
-    wanted = (*owner, position >= bindparam("start"), position < bindparam("end"))
-    # Only what a line is made of, less the film (a parameter): each column costs the
-    # pure-Python driver a decode per row (dropping these three: 9% of a page's CPU).
-    unread = {"movie_id", "film_position", "character_position"}
-    shown = [c for c in lines.c if c.name not in unread]
-    return (
-        select(*shown, first.label("_first"), last.label("_last"))
-        .select_from(one.outerjoin(lines, and_(*wanted)))
-        .order_by(position)
-    )
-
-
 class SqlDialogueRepository:
     """Dialogue lines in film order."""
 
@@ -190,26 +148,29 @@ class SqlDialogueRepository:
         """Return a page of the film's lines in film order, optionally one character's.
 
         One statement reads the page as a range of the numbered positions, with the
-        first and last position: a page costs the same at any depth, and the last
-        position is the total. Lines not all numbered yet (the first position is NULL:
-        written around `add_many`) are paged by counting and skipping instead.
+        first and last position (`_line_pages`): a page costs the same at any depth,
+        and the last position is the total. Lines not all numbered yet (written around
+        `add_many`), or a page the database could not hand over whole, are paged by
+        counting and skipping instead.
         """
-        lines = character_dialogues
-        values = {"movie": movie_id, "start": page.offset, "end": page.offset + page.page_size}
+        start, end = page.offset, page.offset + page.page_size
+        values = {"movie": movie_id, "start": start, "end": end}
         if character_id is not None:
             values["character"] = character_id
-        query = line_page(by_character=character_id is not None)
-        rows = (await self._tx.read(query, values)).mappings().all()
-        if rows[0]["_first"] is None:
+        query = line_page(by_character=character_id is not None, sqlite=self._tx.sqlite)
+        row = (await self._tx.read(query, values)).one()
+        if row.first_position is None:
             return Page((), 0, page)
-        if rows[0]["_first"] != 0:
-            owner = [lines.c.movie_id == movie_id]
-            if character_id is not None:
-                owner.append(lines.c.character_id == character_id)
-            order = [lines.c.line_order, lines.c.id]
-            return await page_of(self._tx, lines, owner, order, page, line_from)
-        found = tuple(line_from(row, movie_id) for row in rows if row["id"] is not None)
-        return Page(found, rows[0]["_last"] + 1, page)
+        if row.first_position == 0:
+            found = decoded(row.lines, row.last_position, movie_id, start, end)
+            if found is not None:
+                return Page(tuple(found), row.last_position + 1, page)
+        lines = character_dialogues
+        owner = [lines.c.movie_id == movie_id]
+        if character_id is not None:
+            owner.append(lines.c.character_id == character_id)
+        order = [lines.c.line_order, lines.c.id]
+        return await page_of(self._tx, lines, owner, order, page, line_from)
 
     async def for_character(self, character_id: str, limit: int) -> Sequence[DialogueLine]:
         """Return the character's first `limit` lines in film order."""
