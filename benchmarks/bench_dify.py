@@ -33,11 +33,12 @@ from pathlib import Path
 from typing import Any, Final
 
 import aiohttp
+import attrs
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
 from benchmarks._dify_servers import raise_open_file_limit
-from benchmarks._report import percentile
+from benchmarks._report import cpu_seconds, percentile
 from tests.dify_server import DifyControl
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -292,8 +293,14 @@ async def clients(dify_run: str) -> None:
     print("    npc sends blocking runs on the aiohttp session; streams and files on httpx")
 
 
-def wrk(url: str, token_list: list[str], body: object, seconds: int) -> dict[str, float]:
-    """One wrk run of JSON POSTs; its figures (times in microseconds), rps and errors added."""
+def wrk(
+    url: str, token_list: list[str], body: object, seconds: int, server: int | None = None
+) -> dict[str, float]:
+    """One wrk run of JSON POSTs; its figures (times in microseconds), rps and errors added.
+
+    With the `server`'s pid, also `cpu_us`: the CPU it spent per request meanwhile.
+    """
+    before = cpu_seconds(server) if server else 0.0
     env = {**os.environ, "BENCH_TOKENS": ",".join(token_list), "BENCH_BODY": json.dumps(body)}
     command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s"]
     command += ["-s", str(LUA), url]
@@ -306,23 +313,37 @@ def wrk(url: str, token_list: list[str], body: object, seconds: int) -> dict[str
     figures: dict[str, float] = json.loads(line.removeprefix("DIFY_WRK "))
     figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
     figures["errors"] = sum(figures[k] for k in ("connect", "read", "write", "timeout", "non_2xx"))
+    if server:
+        spent = cpu_seconds(server) - before
+        figures["cpu_us"] = spent / max(figures["requests"], 1) * 1e6
     return figures
 
 
+@attrs.frozen
+class Server:
+    """A server under load: where it answers, and its process."""
+
+    origin: str
+    pid: int
+
+
 def describe(name: str, f: dict[str, float]) -> str:
+    cpu = f"  {f['cpu_us']:5.0f} us CPU/req" if "cpu_us" in f else ""
     return (
         f"    {name}: {f['rps']:8.1f} req/s  p50 {f['p50_us'] / 1000:7.1f} ms  "
         f"p99 {f['p99_us'] / 1000:7.1f} ms  max {f['max_us'] / 1000:7.1f} ms  "
-        f"errors {f['errors']:.0f} (of {f['requests']:.0f})"
+        f"errors {f['errors']:.0f} (of {f['requests']:.0f}){cpu}"
     )
 
 
-def load(npc_origin: str, dify_run: str, floor_origin: str) -> None:
+def load(app: Server, dify_run: str, floor: Server) -> None:
     """(b) 1,000 connections through one npc process versus straight at the test server.
 
     The same load through `_bare_passthrough` (one Litestar route, one aiohttp call, no
-    npc) is printed for scale: the part of the gap that belongs to the stack itself.
+    npc) is printed for scale: the part of the gap that belongs to the stack itself. Each
+    server's CPU per request is printed too: which of them runs out of CPU first.
     """
+    npc_origin, floor_origin = app.origin, floor.origin
     with httpx.Client(timeout=10) as client:
         logins = [
             client.post(f"{npc_origin}/api/auth/login", json={"code": f"dev-{i}"})
@@ -332,20 +353,20 @@ def load(npc_origin: str, dify_run: str, floor_origin: str) -> None:
     npc_url = f"{npc_origin}/api/characters/dialogue-analysis"
     direct = run_body("dialogue_discussion", "blocking")
     wrk(npc_url, token_list, ANALYSIS, 3)  # warm-up: connections, pools, caches
-    through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS)
+    through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS, app.pid)
     floor_url = f"{floor_origin}/api/characters/dialogue-analysis"
     wrk(floor_url, ["-"], ANALYSIS, 3)
-    floor = wrk(floor_url, ["-"], ANALYSIS, LOAD_SECONDS)
+    bare = wrk(floor_url, ["-"], ANALYSIS, LOAD_SECONDS, floor.pid)
     straight = wrk(dify_run, [KEYS["dialogue_discussion"]], direct, LOAD_SECONDS)
     ratio = through["rps"] / straight["rps"]
     p99 = through["p99_us"] / 1e6
     print(f"(b) load: {CONNECTIONS} connections for {LOAD_SECONDS} s, answers after 1 s:")
     print(describe("through npc", through))
-    print(describe("bare route ", floor))
+    print(describe("bare route ", bare))
     print(describe("direct Dify", straight))
     print(
         f"    bare Litestar + aiohttp route (no npc, for scale): ratio "
-        f"{floor['rps'] / straight['rps']:.3f}, p99 {floor['p99_us'] / 1e6:.3f} s"
+        f"{bare['rps'] / straight['rps']:.3f}, p99 {bare['p99_us'] / 1e6:.3f} s"
     )
     print(
         f"    throughput ratio {ratio:.3f} (aim >= 0.90: {verdict(ratio >= 0.9)}); "
@@ -377,8 +398,8 @@ def main() -> None:
         args, ready, base = dify(1.0)
         stack.enter_context(process(args, ready.replace("/workflows/run", "/ping")))
         npc_args, npc_ready, npc_origin = npc(base)
-        stack.enter_context(process(npc_args, npc_ready))
+        npc_pid = stack.enter_context(process(npc_args, npc_ready)).pid
         floor_args, floor_ready, floor_origin = npc(base, "benchmarks._bare_passthrough")
-        stack.enter_context(process(floor_args, floor_ready))
-        load(npc_origin, ready, floor_origin)
+        floor_pid = stack.enter_context(process(floor_args, floor_ready)).pid
+        load(Server(npc_origin, npc_pid), ready, Server(floor_origin, floor_pid))
     print(f"load average at the end: {load_average()}")

@@ -41,7 +41,7 @@ from typing import Final
 import httpx
 
 from benchmarks._http_server import raise_open_file_limit, server_stack
-from benchmarks._report import verdict
+from benchmarks._report import cpu_seconds, verdict
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 LUA: Final = Path(__file__).with_name("wrk_report.lua")
@@ -281,12 +281,6 @@ def _children_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text("ascii").rpartition(")")[2].split()
-    # After the command name: state is field 3, utime 14 and stime 15 (1-based).
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def login(base: str, users: int) -> list[str]:
     """Log `users` development users in; their bearer tokens."""
     tokens = []
@@ -313,7 +307,7 @@ def wrk(
     env = {k: v for k, v in os.environ.items() if k not in {"BENCH_TOKENS", "BENCH_BODY"}}
     if tokens:
         env |= {"BENCH_TOKENS": ",".join(tokens), "BENCH_BODY": DIALOGUE_BODY}
-    cpu, machine, children = _cpu_seconds(pid), _machine_busy_seconds(), _children_cpu_seconds()
+    cpu, machine, children = cpu_seconds(pid), _machine_busy_seconds(), _children_cpu_seconds()
     started = time.monotonic()
     done = subprocess.run(  # noqa: S603
         ["bash", "-c", script],  # noqa: S607 - wrk and bash from PATH by design
@@ -324,7 +318,7 @@ def wrk(
         check=False,
     )
     elapsed = time.monotonic() - started
-    server_cpu = (_cpu_seconds(pid) - cpu) / elapsed
+    server_cpu = (cpu_seconds(pid) - cpu) / elapsed
     wrk_cpu = (_children_cpu_seconds() - children) / elapsed
     machine_cpu = (_machine_busy_seconds() - machine) / elapsed
     found = [ln for ln in done.stdout.splitlines() if ln.startswith("WRK_JSON ")]

@@ -56,7 +56,7 @@ from adapters.redis.client import connect
 from adapters.sql import migrate, sync_url
 from benchmarks import bench_cache
 from benchmarks._http_server import BENCH_SECRET
-from benchmarks._report import percentile, verdict
+from benchmarks._report import cpu_seconds, percentile, verdict
 from entrypoints.bootstrap import Container, build
 from entrypoints.settings import Secret, Settings
 from entrypoints.worker import RECONCILE_LOCK
@@ -366,15 +366,6 @@ class Rows:
 
 def _unix(stored: datetime) -> float:
     return stored.replace(tzinfo=UTC).timestamp()  # stored as naive UTC
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds process `pid` used so far (Linux /proc; 0 elsewhere)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text("ascii").rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def database_pid() -> int | None:
