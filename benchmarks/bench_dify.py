@@ -5,7 +5,9 @@
 (b) Load: the test server answers after 1 s; wrk holds 1,000 connections of analysis
     requests on one npc process, then the same load straight at the test server
     (aims: zero errors, p99 <= 1.5 s, throughput >= 90 % of the direct run); and, for
-    scale, through a bare one-route Litestar app making the same aiohttp call.
+    scale, through a bare one-route Litestar app making the same aiohttp call. Printed
+    with them: each server's CPU per request, and npc's accept queue (connections wrk
+    opened that npc had not accepted yet: waiting there counts in wrk's latency).
 (c) Streaming pass-through: time to the first chat chunk at the client through npc,
     minus the same measured straight from the test server (aim: p50 <= 10 ms).
 (d) The HTTP client under the adapter: CPU per blocking run and runs/s at 50 at once
@@ -37,6 +39,7 @@ import attrs
 import httpx
 from httpx_aiohttp import AiohttpTransport
 
+from benchmarks import _accept_queue as accept_queue
 from benchmarks._dify_servers import raise_open_file_limit
 from benchmarks._report import cpu_seconds, percentile
 from tests.dify_server import DifyControl
@@ -353,7 +356,8 @@ def load(app: Server, dify_run: str, floor: Server) -> None:
     npc_url = f"{npc_origin}/api/characters/dialogue-analysis"
     direct = run_body("dialogue_discussion", "blocking")
     wrk(npc_url, token_list, ANALYSIS, 3)  # warm-up: connections, pools, caches
-    through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS, app.pid)
+    with accept_queue.sampled(int(npc_origin.rsplit(":", 1)[1])) as waiting:
+        through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS, app.pid)
     floor_url = f"{floor_origin}/api/characters/dialogue-analysis"
     wrk(floor_url, ["-"], ANALYSIS, 3)
     bare = wrk(floor_url, ["-"], ANALYSIS, LOAD_SECONDS, floor.pid)
@@ -364,6 +368,10 @@ def load(app: Server, dify_run: str, floor: Server) -> None:
     print(describe("through npc", through))
     print(describe("bare route ", bare))
     print(describe("direct Dify", straight))
+    print(
+        f"    npc's accept queue (connections wrk opened, not yet accepted): "
+        f"{accept_queue.summary(waiting)}"
+    )
     print(
         f"    bare Litestar + aiohttp route (no npc, for scale): ratio "
         f"{bare['rps'] / straight['rps']:.3f}, p99 {bare['p99_us'] / 1e6:.3f} s"
