@@ -329,6 +329,11 @@ class Server:
     origin: str
     pid: int
 
+    @property
+    def port(self) -> int:
+        """The loopback port it listens on."""
+        return int(self.origin.rsplit(":", 1)[1])
+
 
 def describe(name: str, f: dict[str, float]) -> str:
     cpu = f"  {f['cpu_us']:5.0f} us CPU/req" if "cpu_us" in f else ""
@@ -356,7 +361,7 @@ def load(app: Server, dify_run: str, floor: Server) -> None:
     npc_url = f"{npc_origin}/api/characters/dialogue-analysis"
     direct = run_body("dialogue_discussion", "blocking")
     wrk(npc_url, token_list, ANALYSIS, 3)  # warm-up: connections, pools, caches
-    with accept_queue.sampled(int(npc_origin.rsplit(":", 1)[1])) as waiting:
+    with accept_queue.sampled(app.port) as waiting:
         through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS, app.pid)
     floor_url = f"{floor_origin}/api/characters/dialogue-analysis"
     wrk(floor_url, ["-"], ANALYSIS, 3)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy import RowMapping
 
 from adapters.sql.mappers._json import texts
@@ -92,7 +95,7 @@ def line_row(line: DialogueLine) -> dict[str, object]:
     }
 
 
-def line_from(row: RowMapping, movie_id: str | None = None) -> DialogueLine:
+def line_from(row: RowMapping | Mapping[str, Any], movie_id: str | None = None) -> DialogueLine:
     """The dialogue line stored in `row` (of film `movie_id`, when the row does not say)."""
     return DialogueLine(
         id=row["id"],

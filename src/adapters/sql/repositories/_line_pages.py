@@ -26,12 +26,22 @@ from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
+from adapters.sql.mappers.library import line_from
 from adapters.sql.tables import character_dialogues
 from npc_core.model import DialogueLine
 
-# What a line is made of, less its film (a parameter), in the order the arrays hold it.
-FIELDS: Final = ("id", "line_order", "content", "character_id", "speaker", "scene")
-TIMES: Final = ("start_ms", "end_ms")
+# The columns a line is read from (its film is a parameter), in the order the arrays hold
+# them after the position.
+COLUMNS: Final = (
+    "id",
+    "line_order",
+    "content",
+    "character_id",
+    "speaker",
+    "scene",
+    "start_ms",
+    "end_ms",
+)
 
 
 @functools.cache
@@ -59,7 +69,7 @@ def line_page(*, by_character: bool, sqlite: bool) -> Select[Any]:
         .scalar_subquery()
     )
     last = select(func.max(position)).where(*owner).scalar_subquery()
-    line = func.json_array(position, *(lines.c[name] for name in (*FIELDS, *TIMES)))
+    line = func.json_array(position, *(lines.c[name] for name in COLUMNS))
     aggregate = func.json_group_array(line) if sqlite else func.json_arrayagg(line)
     columns = (aggregate.label("lines"), first.label("first_position"), last.label("last_position"))
     return select(*columns).where(
@@ -83,17 +93,4 @@ def decoded(
     if not isinstance(found, list) or len(found) != expected:
         return None
     found.sort(key=itemgetter(0))
-    return [
-        DialogueLine(
-            id=line_id,
-            movie_id=movie_id,
-            order=order,
-            content=content,
-            character_id=character_id,
-            speaker=speaker,
-            scene=scene,
-            start_ms=start_ms,
-            end_ms=end_ms,
-        )
-        for _, line_id, order, content, character_id, speaker, scene, start_ms, end_ms in found
-    ]
+    return [line_from(dict(zip(COLUMNS, values[1:], strict=True)), movie_id) for values in found]

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import (
-    Update,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import Update, func, insert, select, update
 
 from adapters.sql import search
 from adapters.sql.mappers.library import (
