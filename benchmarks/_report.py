@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 from pathlib import Path
 
 
@@ -29,3 +30,21 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
     # After the command name: state is field 3, utime 14 and stime 15 (1-based).
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def settle(*pids: int, window: float = 0.5, busy: float = 0.05, most: float = 15.0) -> float:
+    """Wait until every process in `pids` is idle; the seconds it took.
+
+    Idle: under `busy` of one CPU over a `window`. A load generator's last requests are
+    still being served when it stops (a run waiting on a slow upstream finishes later),
+    and a load started before they end pays for them. Gives up after `most` seconds.
+    """
+    started = time.monotonic()
+    before = [cpu_seconds(pid) for pid in pids]
+    while time.monotonic() - started < most:
+        time.sleep(window)
+        now = [cpu_seconds(pid) for pid in pids]
+        if all(end - start < busy * window for start, end in zip(before, now, strict=True)):
+            break
+        before = now
+    return time.monotonic() - started
