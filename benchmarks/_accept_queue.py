@@ -2,36 +2,71 @@
 
 A load generator's connections are established by the kernel before the server accepts
 them; a request sent on one that waits in the listen socket's accept queue counts in the
-generator's latency though the server has not seen it. Linux shows the queue's length as
-the `rx_queue` of the listening socket in /proc/net/tcp (elsewhere: nothing to sample).
+generator's latency though the server has not seen it. Linux tells the queue's length
+of a listening socket as its receive queue, asked here of the kernel's socket
+diagnostics (netlink `SOCK_DIAG`) for listening TCP sockets only; elsewhere there is
+nothing to sample. /proc/net/tcp says the same but lists every socket: with the load's
+thousands of connections each read cost about 24 ms, a fifth of a CPU at ten reads a
+second, taken from the servers being measured.
 """
 
 from __future__ import annotations
 
+import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import pairwise
-from pathlib import Path
 from typing import Final
 
-_LISTEN: Final = "0A"
 INTERVAL: Final = 0.1
+
+_NETLINK_SOCK_DIAG: Final = 4
+_SOCK_DIAG_BY_FAMILY: Final = 20
+_NLM_F_REQUEST_DUMP: Final = 0x1 | 0x300
+_NLMSG_DONE, _NLMSG_ERROR = 3, 2
+_TCP_LISTEN: Final = 10
+_HEADER: Final = struct.Struct("=IHHII")  # nlmsghdr: length, type, flags, sequence, pid
+# inet_diag_req_v2: family, protocol, extensions, pad, states, then a zeroed socket id.
+_REQUEST: Final = struct.Struct("=BBBBI48x")
+# inet_diag_msg: family, state, timer, retransmits; the socket id (source port first,
+# big-endian); expires, receive queue, send queue, uid, inode.
+_MESSAGE: Final = struct.Struct("=BBBB2s46xIIIII")
+
+
+def _listening(family: int = socket.AF_INET) -> dict[int, int]:
+    """Port -> accept queue length of every listening TCP socket of `family`."""
+    request = _REQUEST.pack(family, socket.IPPROTO_TCP, 0, 0, 1 << _TCP_LISTEN)
+    header = _HEADER.pack(
+        _HEADER.size + len(request), _SOCK_DIAG_BY_FAMILY, _NLM_F_REQUEST_DUMP, 1, 0
+    )
+    queues: dict[int, int] = {}
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as diag:
+        diag.sendto(header + request, (0, 0))
+        while True:
+            data = diag.recv(65536)
+            offset = 0
+            while offset + _HEADER.size <= len(data):
+                length, kind = _HEADER.unpack_from(data, offset)[:2]
+                if kind in (_NLMSG_DONE, _NLMSG_ERROR) or length < _HEADER.size:
+                    return queues
+                body = offset + _HEADER.size
+                if kind == _SOCK_DIAG_BY_FAMILY and length - _HEADER.size >= _MESSAGE.size:
+                    fields = _MESSAGE.unpack_from(data, body)
+                    queues[int.from_bytes(fields[4], "big")] = fields[6]
+                offset += (length + 3) & ~3
+            if not data:
+                return queues
 
 
 def waiting(port: int) -> int:
     """Connections in the accept queue of the socket listening on `port` (IPv4), or 0."""
     try:
-        lines = Path("/proc/net/tcp").read_text("ascii").splitlines()[1:]
-    except OSError:
+        return _listening().get(port, 0)
+    except (OSError, AttributeError):  # no netlink here (AttributeError: no AF_NETLINK)
         return 0
-    local = f":{port:04X}"
-    for line in lines:
-        fields = line.split()
-        if fields[1].endswith(local) and fields[3] == _LISTEN:
-            return int(fields[4].partition(":")[2], 16)
-    return 0
 
 
 @contextmanager

@@ -32,14 +32,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def settle(*pids: int, window: float = 0.5, busy: float = 0.05, most: float = 15.0) -> float:
-    """Wait until every process in `pids` is idle; the seconds it took.
+def settle(
+    *pids: int, at_least: float = 0.0, window: float = 0.5, busy: float = 0.05, most: float = 15.0
+) -> float:
+    """Wait `at_least` seconds, then until every process in `pids` is idle; the seconds it took.
 
     Idle: under `busy` of one CPU over a `window`. A load generator's last requests are
-    still being served when it stops (a run waiting on a slow upstream finishes later),
-    and a load started before they end pays for them. Gives up after `most` seconds.
+    still being served when it stops, and a load started before they end pays for them.
+    A request waiting on a slow upstream costs no CPU meanwhile: `at_least` covers that
+    wait. Gives up after `most` seconds.
     """
     started = time.monotonic()
+    time.sleep(at_least)
     before = [cpu_seconds(pid) for pid in pids]
     while time.monotonic() - started < most:
         time.sleep(window)

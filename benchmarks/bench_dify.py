@@ -62,6 +62,7 @@ STREAM_SAMPLES: Final = 300
 FIRST_CHUNK_SECONDS: Final = 0.05
 CONNECTIONS: Final = 1000
 LOAD_SECONDS: Final = 15
+UPSTREAM_SECONDS: Final = 1.0  # how long the test server takes to answer in (b)
 
 
 def free_port() -> int:
@@ -352,10 +353,11 @@ def load(app: Server, dify_run: str, floor: Server, dify_pid: int) -> None:
     npc) is printed for scale: the part of the gap that belongs to the stack itself. Each
     server's CPU per request is printed too: which of them runs out of CPU first.
 
-    Each measured load starts once every server is idle (`settle`): when wrk stops, up
-    to 1,000 runs are still waiting on the test server, and a load started at once would
-    pay for their answers in its first second (npc, three runs each: p99 1.93-2.20 s
-    without waiting, 1.53-1.54 s after it).
+    Each measured load starts once the runs of the one before can have been answered
+    (the upstream's 1 s and a margin) and every server is idle (`settle`): when wrk
+    stops, up to 1,000 runs are still waiting on the test server, and a load started at
+    once would pay for their answers in its first second (npc, three runs each: p99
+    1.93-2.20 s without waiting, 1.53-1.54 s after 2 s).
     """
     npc_origin, floor_origin = app.origin, floor.origin
     with httpx.Client(timeout=10) as client:
@@ -368,19 +370,20 @@ def load(app: Server, dify_run: str, floor: Server, dify_pid: int) -> None:
     direct = run_body("dialogue_discussion", "blocking")
     servers = (app.pid, floor.pid, dify_pid)
     wrk(npc_url, token_list, ANALYSIS, 3)  # warm-up: connections, pools, caches
-    waits = [settle(*servers)]
+    waits = [settle(*servers, at_least=UPSTREAM_SECONDS + 0.5)]
     with accept_queue.sampled(app.port) as waiting:
         through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS, app.pid)
     floor_url = f"{floor_origin}/api/characters/dialogue-analysis"
     wrk(floor_url, ["-"], ANALYSIS, 3)
-    waits.append(settle(*servers))
+    waits.append(settle(*servers, at_least=UPSTREAM_SECONDS + 0.5))
     bare = wrk(floor_url, ["-"], ANALYSIS, LOAD_SECONDS, floor.pid)
-    waits.append(settle(*servers))
+    waits.append(settle(*servers, at_least=UPSTREAM_SECONDS + 0.5))
     straight = wrk(dify_run, [KEYS["dialogue_discussion"]], direct, LOAD_SECONDS)
     ratio = through["rps"] / straight["rps"]
     p99 = through["p99_us"] / 1e6
     print(
-        f"(b) load: {CONNECTIONS} connections for {LOAD_SECONDS} s, answers after 1 s; "
+        f"(b) load: {CONNECTIONS} connections for {LOAD_SECONDS} s, answers after "
+        f"{UPSTREAM_SECONDS:g} s; "
         f"each once the servers were idle (waited {', '.join(f'{w:.1f}' for w in waits)} s):"
     )
     print(describe("through npc", through))
@@ -421,7 +424,7 @@ def main() -> None:
         print("(b) skipped: wrk is not installed (apt-get install -y wrk)")
         return
     with ExitStack() as stack:
-        args, ready, base = dify(1.0)
+        args, ready, base = dify(UPSTREAM_SECONDS)
         dify_pid = stack.enter_context(process(args, ready.replace("/workflows/run", "/ping"))).pid
         npc_args, npc_ready, npc_origin = npc(base)
         npc_pid = stack.enter_context(process(npc_args, npc_ready)).pid
