@@ -45,20 +45,17 @@ def _listening(family: int = socket.AF_INET) -> dict[int, int]:
     queues: dict[int, int] = {}
     with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, _NETLINK_SOCK_DIAG) as diag:
         diag.sendto(header + request, (0, 0))
-        while True:
-            data = diag.recv(65536)
+        while data := diag.recv(65536):
             offset = 0
             while offset + _HEADER.size <= len(data):
                 length, kind = _HEADER.unpack_from(data, offset)[:2]
                 if kind in (_NLMSG_DONE, _NLMSG_ERROR) or length < _HEADER.size:
                     return queues
-                body = offset + _HEADER.size
                 if kind == _SOCK_DIAG_BY_FAMILY and length - _HEADER.size >= _MESSAGE.size:
-                    fields = _MESSAGE.unpack_from(data, body)
+                    fields = _MESSAGE.unpack_from(data, offset + _HEADER.size)
                     queues[int.from_bytes(fields[4], "big")] = fields[6]
                 offset += (length + 3) & ~3
-            if not data:
-                return queues
+    return queues
 
 
 def waiting(port: int) -> int:

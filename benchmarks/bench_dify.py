@@ -368,16 +368,20 @@ def load(app: Server, dify_run: str, floor: Server, dify_pid: int) -> None:
     token_list = [str(answer.json()["token"]) for answer in logins]
     npc_url = f"{npc_origin}/api/characters/dialogue-analysis"
     direct = run_body("dialogue_discussion", "blocking")
-    servers = (app.pid, floor.pid, dify_pid)
+    waits: list[float] = []
+
+    def quiet() -> None:
+        waits.append(settle(app.pid, floor.pid, dify_pid, at_least=UPSTREAM_SECONDS + 0.5))
+
     wrk(npc_url, token_list, ANALYSIS, 3)  # warm-up: connections, pools, caches
-    waits = [settle(*servers, at_least=UPSTREAM_SECONDS + 0.5)]
+    quiet()
     with accept_queue.sampled(app.port) as waiting:
         through = wrk(npc_url, token_list, ANALYSIS, LOAD_SECONDS, app.pid)
     floor_url = f"{floor_origin}/api/characters/dialogue-analysis"
     wrk(floor_url, ["-"], ANALYSIS, 3)
-    waits.append(settle(*servers, at_least=UPSTREAM_SECONDS + 0.5))
+    quiet()
     bare = wrk(floor_url, ["-"], ANALYSIS, LOAD_SECONDS, floor.pid)
-    waits.append(settle(*servers, at_least=UPSTREAM_SECONDS + 0.5))
+    quiet()
     straight = wrk(dify_run, [KEYS["dialogue_discussion"]], direct, LOAD_SECONDS)
     ratio = through["rps"] / straight["rps"]
     p99 = through["p99_us"] / 1e6
