@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.sql import create_engine, search
-from npc_core.model import Movie
+from adapters.sql import SqlUnitOfWork, create_engine, search
+from npc_core.model import Movie, PageRequest
+from tests.contracts.sql import empty_tables
 from tests.integration.mariadb_support import fresh_database
 from tests.unit.adapters.test_sql_search import Database, _compare, _keywords, films
 
@@ -34,3 +38,52 @@ def test_search_equals_the_in_memory_scan(
     database.runner.run(_compare(database.engine, library, _keywords(library, data), [2, 100]))
     monkeypatch.setattr(search, "SLACK", 0)
     database.runner.run(_compare(database.engine, library, _keywords(library, data), [1]))
+
+
+# Every field a film can hold, at the edges of what the film's columns keep: floats to
+# the last digit, dates, microseconds, text JSON must escape, and NULLs.
+WORDS = st.text(
+    st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=0, max_size=40
+).map(str.strip)
+WHOLE_FILMS = st.builds(
+    Movie,
+    id=st.just(""),
+    title=WORDS.filter(bool),
+    original_title=st.none() | WORDS.filter(bool),
+    overview=WORDS,
+    tmdb_id=st.none() | st.from_regex(r"[0-9]{1,9}", fullmatch=True),
+    poster_url=st.none() | st.just('https://img.example/"a"\\b.jpg'),
+    rating=st.none() | st.floats(0, 10),
+    popularity=st.floats(0, 1e12),
+    genres=st.lists(WORDS.filter(bool), max_size=3).map(tuple),
+    aliases=st.lists(WORDS.filter(bool), max_size=2).map(tuple),
+    release_year=st.none() | st.integers(1870, 2200),
+    director=st.none() | WORDS.filter(bool),
+    created_at=st.none()
+    | st.datetimes(  # hypothesis takes naive bounds and adds the zone
+        min_value=datetime(1971, 1, 1),  # noqa: DTZ001
+        max_value=datetime(2100, 1, 1),  # noqa: DTZ001
+        timezones=st.just(UTC),
+    ),
+    release_date=st.none() | st.dates(min_value=date(1870, 1, 1), max_value=date(2200, 12, 31)),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(film=WHOLE_FILMS)
+def test_search_reads_back_the_whole_film(database: Database, film: Movie) -> None:
+    """A found film equals the one stored, field for field, though MariaDB sends it as JSON."""
+    film = attrs.evolve(film, id=str(uuid.uuid4()), title=f"{film.title} {uuid.uuid4().hex}")
+
+    async def found() -> list[Movie]:
+        await empty_tables(database.engine)
+        async with SqlUnitOfWork(database.engine) as uow:
+            await uow.movies.add(film)
+            await uow.commit()
+        async with SqlUnitOfWork(database.engine) as uow:
+            page = await uow.movies.search(film.title, PageRequest(1, 5))
+        return list(page.items)
+
+    assert database.runner.run(found()) == [film]
