@@ -120,7 +120,7 @@ class _Data:
 def _sql_data(settings: Settings) -> _Data:
     url = database_url(settings.database_url.value, settings.data_dir)
     try:
-        engine = create_engine(url)
+        engine = create_engine(url, pool_size=settings.database_pool_size)
     except (ArgumentError, ValueError) as error:
         raise ConfigurationError(f"NPC_DATABASE_URL is not usable: {error}") from None
     shown = make_url(url).render_as_string(hide_password=True)

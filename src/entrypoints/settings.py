@@ -74,6 +74,7 @@ class Settings:
     wechat_app_secret: Secret = Secret("")
     wechat_base_url: str = "https://api.weixin.qq.com"
     database_url: Secret = Secret("")
+    database_pool_size: int = 10
     redis_url: Secret = Secret("")
     dify_base_url: str = ""
     dify_keys: Mapping[str, Secret] = attrs.field(factory=dict)
@@ -128,6 +129,7 @@ class Settings:
             wechat_app_secret=Secret(env.get("NPC_WECHAT_APP_SECRET", "")),
             wechat_base_url=env.get("NPC_WECHAT_BASE_URL", "https://api.weixin.qq.com").rstrip("/"),
             database_url=Secret(env.get("NPC_DATABASE_URL", "")),
+            database_pool_size=_int(env, "NPC_DATABASE_POOL_SIZE", 10, 1, 1000),
             redis_url=Secret(env.get("NPC_REDIS_URL", "")),
             dify_base_url=env.get("NPC_DIFY_BASE_URL", "").rstrip("/"),
             dify_keys=keys,

@@ -1,14 +1,17 @@
-"""Pooled MariaDB connections come back with one ROLLBACK per unit of work, no open transaction."""
+"""The MariaDB pool: one ROLLBACK per unit of work, no open transaction, turns in arrival order."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.pool import QueuePool
 
-from adapters.sql import SqlUnitOfWork, create_engine
+from adapters.sql import SqlUnitOfWork, create_engine, gate
 from tests.integration.mariadb_support import fresh_database
 
 pytestmark = pytest.mark.asyncio
@@ -80,3 +83,62 @@ async def test_a_connection_returned_inside_a_transaction_is_rolled_back(
             text("SELECT count(*) FROM quota_usage WHERE user_id = :id"), {"id": PROBE}
         )
         assert found.scalar() == 0
+
+
+async def test_a_waiting_unit_is_not_overtaken(engine: AsyncEngine) -> None:
+    """A task that opens units back to back cannot keep the one connection from a waiter.
+
+    The waiter asks while the busy task holds the connection; the busy task's next unit
+    comes after it, however soon it asks again.
+    """
+    order: list[str] = []
+    holding = asyncio.Event()
+
+    async def busy() -> None:
+        for turn in range(5):
+            async with SqlUnitOfWork(engine):
+                order.append(f"busy {turn}")
+                holding.set()
+                await asyncio.sleep(0.01)
+
+    async def waiter() -> None:
+        await holding.wait()
+        async with SqlUnitOfWork(engine):
+            order.append("waiter")
+
+    await asyncio.gather(busy(), waiter())
+    assert order.index("waiter") == 1, order
+
+
+async def test_units_beyond_the_pool_open_no_more_connections(engine: AsyncEngine) -> None:
+    """Ten units at once on a pool of one: each runs, one after another, on one connection."""
+    running = 0
+    most = 0
+
+    async def unit() -> None:
+        nonlocal running, most
+        async with SqlUnitOfWork(engine) as uow:
+            running += 1
+            most = max(most, running)
+            await uow.users.get("nobody")
+            await asyncio.sleep(0.005)
+            running -= 1
+
+    await asyncio.gather(*(unit() for _ in range(10)))
+    assert most == 1
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    assert pool.checkedout() == 0
+
+
+async def test_a_unit_that_waits_too_long_fails_and_keeps_no_turn(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the wait, the pool's own timeout error; the line then serves the next unit."""
+    monkeypatch.setattr(gate, "WAIT_SECONDS", 0.05)
+    async with SqlUnitOfWork(engine):
+        with pytest.raises(PoolTimeout):
+            async with SqlUnitOfWork(engine):
+                pass
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.users.get("nobody") is None

@@ -16,12 +16,17 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.sql import gate
+
 _ASYNC_DRIVERS: Final = {"mysql": "aiomysql", "mariadb": "aiomysql", "sqlite": "aiosqlite"}
 _SYNC_DRIVERS: Final = {"mysql": "pymysql", "mariadb": "pymysql", "sqlite": "pysqlite"}
 
 # Recycle pooled MySQL connections well before a server or proxy closes idle ones
 # (wait_timeout is often lowered to 600-3600 s on managed databases).
 POOL_RECYCLE_SECONDS: Final = 1_800
+# Connections per process (`NPC_DATABASE_POOL_SIZE`): enough to keep MySQL busy from one
+# event loop, while many processes stay under its max_connections (151 by default).
+POOL_SIZE: Final = 10
 # How long a statement waits for a row lock (MySQL) or the write lock (SQLite) before
 # the unit of work reports a lost race; InnoDB's default of 50 s outlives any request.
 LOCK_WAIT_SECONDS: Final = 5
@@ -71,11 +76,16 @@ def sqlite_path(url: str | URL) -> Path | None:
     return Path(str(parsed.database))
 
 
-def create_engine(url: str | URL, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str | URL, *, pool_size: int = POOL_SIZE, echo: bool = False) -> AsyncEngine:
     """An async engine for the app: pooled, pinged, recycled; SQLite in WAL mode.
 
     MySQL runs READ COMMITTED: a unit of work re-reads what others committed (as the
     in-memory store does), and InnoDB takes fewer gap locks, so fewer deadlocks.
+
+    The MySQL pool is fixed at `pool_size` connections, and units of work wait for one
+    in arrival order (`gate`). Overflow connections beyond the pool would be opened and
+    closed again as the load moves around the pool's size: a connect (TCP, login,
+    session settings) for every few dozen requests under steady load.
     """
     target = async_url(url)
     if is_sqlite(target):
@@ -87,8 +97,8 @@ def create_engine(url: str | URL, *, pool_size: int = 10, echo: bool = False) ->
         target,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_timeout=30,
+        max_overflow=0,
+        pool_timeout=gate.WAIT_SECONDS,
         pool_pre_ping=True,
         pool_recycle=POOL_RECYCLE_SECONDS,
         pool_reset_on_return=None,  # `_reset_open_transaction` instead
@@ -96,6 +106,7 @@ def create_engine(url: str | URL, *, pool_size: int = 10, echo: bool = False) ->
         connect_args=_mysql_session(),
     )
     event.listen(engine.sync_engine.pool, "reset", _reset_open_transaction)
+    gate.line_up(engine, pool_size)
     return engine
 
 

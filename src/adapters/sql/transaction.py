@@ -10,12 +10,14 @@ later statement and the commit raise `Conflict`, and nothing can land half-way (
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from sqlalchemy import Executable
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sql import gate
 from adapters.sql.errors import Failure, classify, conflict
 from npc_core.errors import Conflict
 
@@ -34,6 +36,7 @@ class Transaction:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._connection: AsyncConnection | None = None
+        self._turn: asyncio.Semaphore | None = None
         self._wrote = False
         self._doomed = False
 
@@ -44,17 +47,26 @@ class Transaction:
 
     async def open(self) -> None:
         """Take a connection from the pool and begin a transaction."""
-        if self._connection is not None:
+        if self._connection is not None or self._turn is not None:
             raise RuntimeError("this unit of work is already open")
-        self._connection = await self._engine.connect()
-        await self._connection.begin()
+        self._turn = await gate.enter(self._engine)
+        try:
+            self._connection = await self._engine.connect()
+            await self._connection.begin()
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         """Roll back whatever was not committed and give the connection back."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            # Closing rolls back the open transaction, if any, once (`create_engine`).
-            await connection.close()
+        turn, self._turn = self._turn, None
+        try:
+            if connection is not None:
+                # Closing rolls back the open transaction, if any, once (`create_engine`).
+                await connection.close()
+        finally:
+            gate.leave(turn)
 
     async def read(self, statement: Executable, params: dict[str, Any] | None = None) -> Rows:
         """Run a query (with values for its bound parameters, when it has any)."""

@@ -26,6 +26,8 @@ def test_no_variables_give_the_embedded_default() -> None:
     assert settings.offline_workflows
     assert settings.demo_library
     assert settings.public_base_url == "http://127.0.0.1:8000"
+    assert settings.database_pool_size == 10
+    assert Settings.from_env({"NPC_DATABASE_POOL_SIZE": "25"}).database_pool_size == 25
 
 
 def test_secrets_never_show_in_reprs() -> None:
@@ -66,6 +68,7 @@ def test_secrets_never_show_in_reprs() -> None:
         ({"NPC_ENV": "staging"}, "NPC_ENV"),
         ({"NPC_QUOTA_FREE_DAILY": "many"}, "NPC_QUOTA_FREE_DAILY"),
         ({"NPC_OFFLINE_WORKFLOWS": "maybe"}, "NPC_OFFLINE_WORKFLOWS"),
+        ({"NPC_DATABASE_POOL_SIZE": "0"}, "NPC_DATABASE_POOL_SIZE"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_variable(env: dict[str, str], names: str) -> None:
