@@ -78,12 +78,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import math
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
 import attrs
@@ -285,11 +283,10 @@ def index_rows(movie: Movie) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
 
 # -- Classes and their streams -------------------------------------------------------------
 
-Row = RowMapping | Mapping[str, Any]  # a plain mapping where the film came as JSON
-Check = Callable[[Row], bool]
+Check = Callable[[RowMapping], bool]
 
 
-def _row_titles(row: Row) -> list[str]:
+def _row_titles(row: RowMapping) -> list[str]:
     aliases = texts(row["aliases"])
     return [fold(t) for t in (row["title"], row["original_title"], *aliases) if t]
 
@@ -335,16 +332,16 @@ def _classes(needle: str) -> list[_Class]:
         inside, overview_terms = _spread(trigrams(needle), TERMS), _spread(pairs, TERMS)
     proven = len(needle) <= 2  # noqa: PLR2004 - terms of one or two characters are exact
 
-    def exact(row: Row) -> bool:
+    def exact(row: RowMapping) -> bool:
         return needle in _row_titles(row)
 
-    def prefix(row: Row) -> bool:
+    def prefix(row: RowMapping) -> bool:
         return any(t.startswith(needle) for t in _row_titles(row))
 
-    def contains(row: Row) -> bool:
+    def contains(row: RowMapping) -> bool:
         return any(needle in t for t in _row_titles(row))
 
-    def overview(row: Row) -> bool:
+    def overview(row: RowMapping) -> bool:
         return needle in fold(row["overview"])
 
     return [
@@ -392,13 +389,8 @@ def _big(name: str) -> BindParameter[int]:
     return bindparam(name, type_=BigInteger())
 
 
-def _films(*, sqlite: bool) -> tuple[Any, ...]:
-    """The film columns of a candidate row: one JSON array on MySQL/MariaDB (see `_film`)."""
-    return (movies,) if sqlite else (func.json_array(*movies.c).label("film"),)
-
-
 def _branch(
-    position: int, number: int, table: Table, probes: int, *, group: bool, sqlite: bool
+    position: int, number: int, table: Table, probes: int, *, group: bool
 ) -> Select[*tuple[Any, ...]]:
     """Candidates of one class, joined to their films, as stream number `position`.
 
@@ -407,9 +399,7 @@ def _branch(
     """
     driver = table.alias("d")
     query = select(
-        literal_column(str(number)).label("_class"),
-        driver.c.gram.label("_gram"),
-        *_films(sqlite=sqlite),
+        literal_column(str(number)).label("_class"), driver.c.gram.label("_gram"), movies
     ).select_from(driver)
     for i in range(probes):
         other = table.alias(f"p{i}")
@@ -428,16 +418,16 @@ def _branch(
 
 @functools.cache
 def _statement(
-    shape: Shape, *, group: bool = False, overflowing: bool = False, sqlite: bool = False
+    shape: Shape, *, group: bool = False, overflowing: bool = False, nested: bool = False
 ) -> Statement:
     """The statement fetching the streams of `shape` (and the cut overviews' films).
 
-    SQLite (which has no LIMIT in a compound's members) gets each stream wrapped in a
+    `nested` (SQLite, which has no LIMIT in a compound's members) wraps each stream in a
     subquery; MySQL and MariaDB take `(SELECT ... LIMIT n) UNION ALL (...)` as it is,
     and there the subqueries would cost a temporary table each: about twice the time.
     """
     branches = [
-        _branch(position, number, _TABLES[name], probes, group=group, sqlite=sqlite)
+        _branch(position, number, _TABLES[name], probes, group=group)
         for position, (number, name, probes) in enumerate(shape)
     ]
     if overflowing:
@@ -445,43 +435,15 @@ def _statement(
             select(
                 literal_column(str(OVERFLOWING)).label("_class"),
                 literal_column("0").label("_gram"),
-                *_films(sqlite=sqlite),
+                movies,
             ).where(movies.c.overview_overflow == true())
         )
     if len(branches) == 1:
         return branches[0]
-    if not sqlite:
+    if not nested:
         return union_all(*branches)
     queries = [branch.subquery() for branch in branches]
     return union_all(*(select(*query.c) for query in queries))
-
-
-FILM_COLUMNS: Final = tuple(column.name for column in movies.c)
-
-
-def _film(klass: int, gram: int, film: str) -> dict[str, Any]:
-    """A candidate read from MySQL/MariaDB: the film's columns come as one JSON array.
-
-    The driver under aiomysql (PyMySQL, pure Python) pays for every column of every row
-    it reads; one JSON string decoded in C costs a search about a quarter less CPU than
-    the film's 15 columns (`bench_search`, repository search: 790-815 against 1,050 us).
-    Both servers write a DOUBLE in JSON as they send it, to the last digit; SQLite's
-    JSON rounds to 15 digits, and its driver is C anyway, so it reads plain columns.
-    """
-    row: dict[str, Any] = dict(zip(FILM_COLUMNS, json.loads(film), strict=True))
-    row["_class"], row["_gram"] = klass, gram
-    for name in ("genres", "aliases"):
-        if isinstance(row[name], str):  # a server that embeds a JSON column as its text
-            row[name] = json.loads(row[name])
-    for name in ("rating", "popularity"):
-        if row[name] is not None:
-            row[name] = float(row[name])  # JSON writes 8.0 as 8
-    if row["release_date"] is not None:
-        row["release_date"] = date.fromisoformat(row["release_date"])
-    if row["created_at"] is not None:
-        row["created_at"] = datetime.fromisoformat(row["created_at"]).replace(tzinfo=UTC)
-    row["overview_overflow"] = bool(row["overview_overflow"])
-    return row
 
 
 def _values(plans: Sequence[tuple[_Plan, int]]) -> dict[str, int]:
@@ -500,20 +462,19 @@ def _shape(plans: Sequence[tuple[_Plan, int]]) -> Shape:
 
 async def _fetch(
     tx: Transaction, plans: Sequence[tuple[_Plan, int]], limit: int
-) -> dict[int, list[Row]]:
+) -> dict[int, list[RowMapping]]:
     """The first `limit` candidates of each (plan, from gram) in one statement, by class.
 
     The first fetch of the overview class brings the films whose overview the index
     cut along (class `OVERFLOWING`).
     """
     overflowing = any(p.klass.rank == OVERVIEW and low == _span(p.driver)[0] for p, low in plans)
-    shape = _shape(plans)
-    values = {"limit": limit, **_values(plans)}
-    candidates = await _candidates(tx, shape, values, overflowing=overflowing)
-    found: dict[int, list[Row]] = {plan.number: [] for plan, _ in plans}
+    statement = _statement(_shape(plans), overflowing=overflowing, nested=tx.sqlite)
+    rows = await tx.read(statement, {"limit": limit, **_values(plans)})
+    found: dict[int, list[RowMapping]] = {plan.number: [] for plan, _ in plans}
     if overflowing:
         found[OVERFLOWING] = []
-    for row in candidates:
+    for row in rows.mappings():
         found[int(row["_class"])].append(row)
     for number, found_rows in found.items():
         if number != OVERFLOWING:
@@ -521,30 +482,13 @@ async def _fetch(
     return found
 
 
-async def _candidates(
-    tx: Transaction,
-    shape: Shape,
-    values: dict[str, int],
-    *,
-    group: bool = False,
-    overflowing: bool = False,
-) -> list[Row]:
-    """The candidate rows of a fetch, as mappings of the film's columns, `_class` and `_gram`."""
-    statement = _statement(shape, group=group, overflowing=overflowing, sqlite=tx.sqlite)
-    rows = await tx.read(statement, values)
-    if tx.sqlite:
-        found: list[Row] = []
-        found.extend(rows.mappings())
-        return found
-    return [_film(int(klass), int(gram), film) for klass, gram, film in rows.all()]
-
-
-async def _group(tx: Transaction, plan: _Plan, gram: int) -> list[Row]:
+async def _group(tx: Transaction, plan: _Plan, gram: int) -> list[RowMapping]:
     """Every candidate of one group (stored gram `gram`), by id."""
+    statement = _statement(_shape([(plan, gram)]), group=True, nested=tx.sqlite)
     values = _values([(plan, gram)])
     values.pop("high_0")
-    rows = await _candidates(tx, _shape([(plan, gram)]), values, group=True)
-    return sorted(rows, key=lambda r: r["id"])
+    rows = await tx.read(statement, values)
+    return sorted(rows.mappings(), key=lambda r: r["id"])
 
 
 # -- Term counts ---------------------------------------------------------------------------
@@ -606,7 +550,7 @@ class _Ranking:
     """The matches found so far (sorted at the end) and the films they are."""
 
     want: int
-    ranked: list[tuple[SortKey, Row]] = attrs.field(factory=list)
+    ranked: list[tuple[SortKey, RowMapping]] = attrs.field(factory=list)
     taken: set[str] = attrs.field(factory=set)
 
     @property
@@ -614,7 +558,7 @@ class _Ranking:
         """Whether the first `want` matches are known: every film not read ranks after."""
         return len(self.ranked) >= self.want
 
-    def consider(self, klass: _Class, row: Row, *, indexed: bool = True) -> None:
+    def consider(self, klass: _Class, row: RowMapping, *, indexed: bool = True) -> None:
         """Rank `row` in `klass` unless ranked before or not a match after all."""
         movie_id = row["id"]
         if movie_id in self.taken or ((not indexed or not klass.proven) and not klass.check(row)):
@@ -634,7 +578,7 @@ async def search(tx: Transaction, keyword: str, page: PageRequest) -> Page[Movie
     classes = _classes(needle)
     counts = await _estimates(tx, classes)
     plans = [_plan(number, klass, counts) for number, klass in enumerate(classes)]
-    fetched: dict[int, list[Row]] = {}
+    fetched: dict[int, list[RowMapping]] = {}
     exhausted = True
     for plan in plans:
         if ranking.full:
@@ -693,8 +637,8 @@ def _bound(plans: Sequence[_Plan], last: int) -> float:
 async def _read_class(
     tx: Transaction,
     plan: _Plan,
-    rows: list[Row],
-    overflowing_rows: list[Row],
+    rows: list[RowMapping],
+    overflowing_rows: list[RowMapping],
     ranking: _Ranking,
     limit: int,
 ) -> bool:
@@ -729,8 +673,8 @@ async def _read_class(
 
 def _take(
     plan: _Plan,
-    rows: list[Row],
-    overflowing: list[tuple[int, Row]],
+    rows: list[RowMapping],
+    overflowing: list[tuple[int, RowMapping]],
     upto: int | None,
     ranking: _Ranking,
 ) -> None:
