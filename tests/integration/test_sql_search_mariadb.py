@@ -6,14 +6,18 @@ import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import delete, event
 
 from adapters.sql import SqlUnitOfWork, create_engine, search
+from adapters.sql.tables import movies
 from npc_core.model import Movie, PageRequest
+from tests.contracts import builders as b
 from tests.contracts.sql import empty_tables
 from tests.integration.mariadb_support import fresh_database
 from tests.unit.adapters.test_sql_search import Database, _compare, _keywords, films
@@ -74,7 +78,7 @@ WHOLE_FILMS = st.builds(
 )
 @given(film=WHOLE_FILMS)
 def test_search_reads_back_the_whole_film(database: Database, film: Movie) -> None:
-    """A found film equals the one stored, field for field: floats, dates, zones, any text."""
+    """A found film equals the one stored, field for field, though MariaDB sends it as JSON."""
     film = attrs.evolve(film, id=str(uuid.uuid4()), title=f"{film.title} {uuid.uuid4().hex}")
 
     async def found() -> list[Movie]:
@@ -87,3 +91,64 @@ def test_search_reads_back_the_whole_film(database: Database, film: Movie) -> No
         return list(page.items)
 
     assert database.runner.run(found()) == [film]
+
+
+def test_search_reads_postings_first_whatever_the_statistics(database: Database) -> None:
+    """Each stream starts at its postings and reads films by primary key, never by a scan.
+
+    The statistics are made to mislead the optimizer, as they did when it ran away: the
+    film table counts one row while the postings index still holds the deleted films'
+    entries (a snapshot keeps purge from removing them). Left to itself MariaDB then
+    scans the films first, joins the postings through a join buffer and sorts the lot.
+    """
+    engine = database.engine
+    library = [b.movie(f"搏击俱乐部 {i}", overview="失眠的上班族") for i in range(40)]
+
+    async def plans() -> list[tuple[Any, ...]]:
+        await empty_tables(engine)
+        async with SqlUnitOfWork(engine) as uow:
+            for film in library:
+                await uow.movies.add(film)
+            await uow.commit()
+        snapshot = await engine.connect()
+        try:
+            await snapshot.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+            await snapshot.exec_driver_sql("SELECT count(*) FROM movies")
+            async with engine.begin() as connection:
+                await connection.execute(delete(movies).where(movies.c.id != library[0].id))
+            async with engine.connect() as connection:
+                await connection.exec_driver_sql("ANALYZE TABLE movies")
+            search.forget_counts()
+            sent: list[tuple[str, Any]] = []
+
+            def capture(*args: Any) -> None:
+                statement, parameters = args[2], args[3]
+                if "_class" in statement:
+                    sent.append((statement, parameters))
+
+            event.listen(engine.sync_engine, "before_cursor_execute", capture)
+            try:
+                async with SqlUnitOfWork(engine) as uow:
+                    found = await uow.movies.search("搏击俱乐部", PageRequest(1, 5))
+            finally:
+                event.remove(engine.sync_engine, "before_cursor_execute", capture)
+            assert [m.id for m in found.items] == [library[0].id]
+            async with engine.connect() as connection:
+                return [
+                    tuple(row)
+                    for statement, parameters in sent
+                    for row in await connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+                ]
+        finally:
+            await snapshot.rollback()
+            await snapshot.close()
+
+    rows = database.runner.run(plans())
+    assert rows
+    streams: dict[Any, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        streams.setdefault(row[0], []).append(row)
+    for stream in streams.values():
+        tables = [row[2] for row in stream]
+        assert tables[0] == "d" or tables == ["movies"], stream
+        assert all(row[3] in {"eq_ref", "ref"} for row in stream if row[2] == "movies"), stream

@@ -32,7 +32,7 @@ def movie_row(movie: Movie, *, overview_overflow: bool) -> dict[str, object]:
     }
 
 
-def movie_from(row: RowMapping) -> Movie:
+def movie_from(row: RowMapping | Mapping[str, Any]) -> Movie:
     """The film stored in `row`."""
     return Movie(
         id=row["id"],
