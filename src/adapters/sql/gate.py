@@ -25,15 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 # As long as the pool itself would wait for a connection (`create_engine`'s pool_timeout).
 WAIT_SECONDS: Final = 30.0
 
-_sizes: WeakKeyDictionary[AsyncEngine, int] = WeakKeyDictionary()
-_lines: WeakKeyDictionary[AsyncEngine, dict[asyncio.AbstractEventLoop, asyncio.Semaphore]] = (
-    WeakKeyDictionary()
-)
+# Per engine: its connections, and its line in each event loop that used it.
+_lines: WeakKeyDictionary[
+    AsyncEngine, tuple[int, dict[asyncio.AbstractEventLoop, asyncio.Semaphore]]
+] = WeakKeyDictionary()
 
 
 def line_up(engine: AsyncEngine, connections: int) -> None:
     """Make units of work on `engine` wait in line for one of its `connections`."""
-    _sizes[engine] = connections
+    _lines[engine] = (connections, {})
 
 
 async def enter(engine: AsyncEngine) -> asyncio.Semaphore | None:
@@ -41,11 +41,14 @@ async def enter(engine: AsyncEngine) -> asyncio.Semaphore | None:
 
     A semaphore belongs to one event loop, so each loop using the engine has its own.
     """
-    size = _sizes.get(engine)
-    if size is None:
+    found = _lines.get(engine)
+    if found is None:
         return None
-    loops = _lines.setdefault(engine, {})
-    line = loops.setdefault(asyncio.get_running_loop(), asyncio.Semaphore(size))
+    size, loops = found
+    loop = asyncio.get_running_loop()
+    line = loops.get(loop)
+    if line is None:
+        line = loops[loop] = asyncio.Semaphore(size)
     try:
         async with asyncio.timeout(WAIT_SECONDS):
             await line.acquire()

@@ -83,7 +83,7 @@ import math
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 import attrs
@@ -107,6 +107,7 @@ from adapters.sql.mappers._json import texts
 from adapters.sql.mappers.library import movie_from
 from adapters.sql.tables import movie_overview_grams, movie_title_grams, movies
 from adapters.sql.transaction import Transaction
+from adapters.sql.types import stored_utc
 from npc_core.model import Movie, Page, PageRequest, fold
 from npc_core.model.library import CONTAINS, EXACT, OVERVIEW, PREFIX
 
@@ -489,7 +490,7 @@ def _film(klass: int, gram: int, film: str) -> dict[str, Any]:
     if row["release_date"] is not None:
         row["release_date"] = date.fromisoformat(row["release_date"])
     if row["created_at"] is not None:
-        row["created_at"] = datetime.fromisoformat(row["created_at"]).replace(tzinfo=UTC)
+        row["created_at"] = stored_utc(datetime.fromisoformat(row["created_at"]))
     row["overview_overflow"] = bool(row["overview_overflow"])
     return row
 

@@ -30,6 +30,11 @@ def json() -> TypeEngine[Any]:
     return JSON(none_as_null=True)
 
 
+def stored_utc(value: datetime) -> datetime:
+    """A stored (naive, UTC wall time) datetime as the aware UTC one it stands for."""
+    return value.replace(tzinfo=UTC)
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """An aware UTC datetime, stored naive in UTC with microseconds.
 
@@ -59,4 +64,4 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Read the stored wall time back as aware UTC."""
         del dialect
-        return None if value is None else value.replace(tzinfo=UTC)
+        return None if value is None else stored_utc(value)
