@@ -12,9 +12,9 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, event
+from sqlalchemy import delete
 
-from adapters.sql import SqlUnitOfWork, create_engine, search
+from adapters.sql import SqlUnitOfWork, create_engine, direct, search
 from adapters.sql.tables import movies
 from npc_core.model import Movie, PageRequest
 from tests.contracts import builders as b
@@ -119,19 +119,20 @@ def test_search_reads_postings_first_whatever_the_statistics(database: Database)
             async with engine.connect() as connection:
                 await connection.exec_driver_sql("ANALYZE TABLE movies")
             search.forget_counts()
-            sent: list[tuple[str, Any]] = []
+            sent: list[tuple[str, tuple[Any, ...]]] = []
+            fetch = direct.fetch
 
-            def capture(*args: Any) -> None:
-                statement, parameters = args[2], args[3]
-                if "_class" in statement:
-                    sent.append((statement, parameters))
+            async def capture(
+                driver: Any, statement: Any, dialect: Any, params: dict[str, Any]
+            ) -> Any:
+                sql, names = direct.compiled(statement, dialect)
+                sent.append((sql, tuple(params[name] for name in names)))
+                return await fetch(driver, statement, dialect, params)
 
-            event.listen(engine.sync_engine, "before_cursor_execute", capture)
-            try:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(direct, "fetch", capture)
                 async with SqlUnitOfWork(engine) as uow:
                     found = await uow.movies.search("搏击俱乐部", PageRequest(1, 5))
-            finally:
-                event.remove(engine.sync_engine, "before_cursor_execute", capture)
             assert [m.id for m in found.items] == [library[0].id]
             async with engine.connect() as connection:
                 return [

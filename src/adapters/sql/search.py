@@ -82,7 +82,7 @@ import json
 import math
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -286,13 +286,43 @@ def index_rows(movie: Movie) -> tuple[list[dict[str, Any]], list[dict[str, Any]]
 
 # -- Classes and their streams -------------------------------------------------------------
 
-Row = RowMapping | Mapping[str, Any]  # a plain mapping where the film came as JSON
-Check = Callable[[Row], bool]
+
+@attrs.define(slots=True)
+class _Candidate:
+    """A film a stream found: what ranking and checking it needs, and the film as read.
+
+    `film` is the row's mapping (SQLite), or the decoded JSON array of the film's
+    columns in `FILM_COLUMNS` order (MySQL/MariaDB); only the films that make the page
+    become a `Movie` (`movie`).
+    """
+
+    klass: int
+    gram: int
+    id: str
+    rating: float | None
+    title: str
+    original_title: str | None
+    aliases: Any  # as read: a list, or its JSON text (see `_aliases`)
+    overview: str
+    film: RowMapping | list[Any]
+
+    def movie(self) -> Movie:
+        """The film as the domain has it."""
+        if isinstance(self.film, list):
+            return movie_from(_json_film(self.film))
+        return movie_from(self.film)
 
 
-def _row_titles(row: Row) -> list[str]:
-    aliases = texts(row["aliases"])
-    return [fold(t) for t in (row["title"], row["original_title"], *aliases) if t]
+Check = Callable[[_Candidate], bool]
+
+
+def _aliases(value: object) -> tuple[str, ...]:
+    """A film's aliases as read: MariaDB embeds a JSON column in JSON_ARRAY as its text."""
+    return texts(json.loads(value) if isinstance(value, str) else value)
+
+
+def _row_titles(row: _Candidate) -> list[str]:
+    return [fold(t) for t in (row.title, row.original_title, *_aliases(row.aliases)) if t]
 
 
 @attrs.frozen
@@ -336,17 +366,17 @@ def _classes(needle: str) -> list[_Class]:
         inside, overview_terms = _spread(trigrams(needle), TERMS), _spread(pairs, TERMS)
     proven = len(needle) <= 2  # noqa: PLR2004 - terms of one or two characters are exact
 
-    def exact(row: Row) -> bool:
+    def exact(row: _Candidate) -> bool:
         return needle in _row_titles(row)
 
-    def prefix(row: Row) -> bool:
+    def prefix(row: _Candidate) -> bool:
         return any(t.startswith(needle) for t in _row_titles(row))
 
-    def contains(row: Row) -> bool:
+    def contains(row: _Candidate) -> bool:
         return any(needle in t for t in _row_titles(row))
 
-    def overview(row: Row) -> bool:
-        return needle in fold(row["overview"])
+    def overview(row: _Candidate) -> bool:
+        return needle in fold(row.overview)
 
     return [
         _Class(EXACT, movie_title_grams, (title_hash(needle),), exact, proven=False),
@@ -468,9 +498,13 @@ def _statement(
 
 
 FILM_COLUMNS: Final = tuple(column.name for column in movies.c)
+_ID, _TITLE, _ORIGINAL, _OVERVIEW, _RATING, _ALIASES = (
+    FILM_COLUMNS.index(name)
+    for name in ("id", "title", "original_title", "overview", "rating", "aliases")
+)
 
 
-def _film(klass: int, gram: int, film: str) -> dict[str, Any]:
+def _from_json(klass: int, gram: int, film: str) -> _Candidate:
     """A candidate read from MySQL/MariaDB: the film's columns come as one JSON array.
 
     The driver under aiomysql (PyMySQL, pure Python) pays for every column of every row
@@ -479,8 +513,38 @@ def _film(klass: int, gram: int, film: str) -> dict[str, Any]:
     Both servers write a DOUBLE in JSON as they send it, to the last digit; SQLite's
     JSON rounds to 15 digits, and its driver is C anyway, so it reads plain columns.
     """
-    row: dict[str, Any] = dict(zip(FILM_COLUMNS, json.loads(film), strict=True))
-    row["_class"], row["_gram"] = klass, gram
+    values = json.loads(film)
+    return _Candidate(
+        klass,
+        gram,
+        values[_ID],
+        values[_RATING],
+        values[_TITLE],
+        values[_ORIGINAL],
+        values[_ALIASES],
+        values[_OVERVIEW],
+        values,
+    )
+
+
+def _from_row(row: RowMapping) -> _Candidate:
+    """A candidate read from SQLite: plain columns."""
+    return _Candidate(
+        int(row["_class"]),
+        int(row["_gram"]),
+        row["id"],
+        row["rating"],
+        row["title"],
+        row["original_title"],
+        row["aliases"],
+        row["overview"],
+        row,
+    )
+
+
+def _json_film(values: list[Any]) -> dict[str, Any]:
+    """The columns of a film read as JSON, typed as SQLAlchemy reads them."""
+    row: dict[str, Any] = dict(zip(FILM_COLUMNS, values, strict=True))
     for name in ("genres", "aliases"):
         if isinstance(row[name], str):  # a server that embeds a JSON column as its text
             row[name] = json.loads(row[name])
@@ -511,7 +575,7 @@ def _shape(plans: Sequence[tuple[_Plan, int]]) -> Shape:
 
 async def _fetch(
     tx: Transaction, plans: Sequence[tuple[_Plan, int]], limit: int
-) -> dict[int, list[Row]]:
+) -> dict[int, list[_Candidate]]:
     """The first `limit` candidates of each (plan, from gram) in one statement, by class.
 
     The first fetch of the overview class brings the films whose overview the index
@@ -521,14 +585,14 @@ async def _fetch(
     shape = _shape(plans)
     values = {"limit": limit, **_values(plans)}
     candidates = await _candidates(tx, shape, values, overflowing=overflowing)
-    found: dict[int, list[Row]] = {plan.number: [] for plan, _ in plans}
+    found: dict[int, list[_Candidate]] = {plan.number: [] for plan, _ in plans}
     if overflowing:
         found[OVERFLOWING] = []
     for row in candidates:
-        found[int(row["_class"])].append(row)
+        found[row.klass].append(row)
     for number, found_rows in found.items():
         if number != OVERFLOWING:
-            found_rows.sort(key=lambda r: (r["_gram"], r["id"]))
+            found_rows.sort(key=lambda r: (r.gram, r.id))
     return found
 
 
@@ -539,23 +603,23 @@ async def _candidates(
     *,
     group: bool = False,
     overflowing: bool = False,
-) -> list[Row]:
-    """The candidate rows of a fetch, as mappings of the film's columns, `_class` and `_gram`."""
+) -> list[_Candidate]:
+    """The candidates of a fetch."""
     statement = _statement(shape, group=group, overflowing=overflowing, sqlite=tx.sqlite)
-    rows = await tx.read(statement, values)
     if tx.sqlite:
-        found: list[Row] = []
-        found.extend(rows.mappings())
-        return found
-    return [_film(int(klass), int(gram), film) for klass, gram, film in rows.all()]
+        return [_from_row(row) for row in (await tx.read(statement, values)).mappings()]
+    return [
+        _from_json(int(klass), int(gram), film)
+        for klass, gram, film in await tx.fetch(statement, values)
+    ]
 
 
-async def _group(tx: Transaction, plan: _Plan, gram: int) -> list[Row]:
+async def _group(tx: Transaction, plan: _Plan, gram: int) -> list[_Candidate]:
     """Every candidate of one group (stored gram `gram`), by id."""
     values = _values([(plan, gram)])
     values.pop("high_0")
     rows = await _candidates(tx, _shape([(plan, gram)]), values, group=True)
-    return sorted(rows, key=lambda r: r["id"])
+    return sorted(rows, key=lambda r: r.id)
 
 
 # -- Term counts ---------------------------------------------------------------------------
@@ -617,7 +681,7 @@ class _Ranking:
     """The matches found so far (sorted at the end) and the films they are."""
 
     want: int
-    ranked: list[tuple[SortKey, Row]] = attrs.field(factory=list)
+    ranked: list[tuple[SortKey, _Candidate]] = attrs.field(factory=list)
     taken: set[str] = attrs.field(factory=set)
 
     @property
@@ -625,13 +689,13 @@ class _Ranking:
         """Whether the first `want` matches are known: every film not read ranks after."""
         return len(self.ranked) >= self.want
 
-    def consider(self, klass: _Class, row: Row, *, indexed: bool = True) -> None:
+    def consider(self, klass: _Class, row: _Candidate, *, indexed: bool = True) -> None:
         """Rank `row` in `klass` unless ranked before or not a match after all."""
-        movie_id = row["id"]
+        movie_id = row.id
         if movie_id in self.taken or ((not indexed or not klass.proven) and not klass.check(row)):
             return
         self.taken.add(movie_id)
-        key = (klass.rank, -(row["rating"] or 0.0), row["title"], movie_id)
+        key = (klass.rank, -(row.rating or 0.0), row.title, movie_id)
         self.ranked.append((key, row))
 
 
@@ -645,7 +709,7 @@ async def search(tx: Transaction, keyword: str, page: PageRequest) -> Page[Movie
     classes = _classes(needle)
     counts = await _estimates(tx, classes)
     plans = [_plan(number, klass, counts) for number, klass in enumerate(classes)]
-    fetched: dict[int, list[Row]] = {}
+    fetched: dict[int, list[_Candidate]] = {}
     exhausted = True
     for plan in plans:
         if ranking.full:
@@ -662,7 +726,7 @@ async def search(tx: Transaction, keyword: str, page: PageRequest) -> Page[Movie
     ranking.ranked.sort(key=lambda pair: pair[0])
     chosen = ranking.ranked[page.offset : page.offset + page.page_size]
     return Page(
-        tuple(movie_from(row) for _, row in chosen),
+        tuple(row.movie() for _, row in chosen),
         len(ranking.ranked),
         page,
         total_exact=exhausted,
@@ -704,8 +768,8 @@ def _bound(plans: Sequence[_Plan], last: int) -> float:
 async def _read_class(
     tx: Transaction,
     plan: _Plan,
-    rows: list[Row],
-    overflowing_rows: list[Row],
+    rows: list[_Candidate],
+    overflowing_rows: list[_Candidate],
     ranking: _Ranking,
     limit: int,
 ) -> bool:
@@ -715,8 +779,8 @@ async def _read_class(
     `overflowing_rows` the films whose overview the index cut (overview class only).
     """
     overflowing = sorted(
-        ((film_order(r["rating"], r["title"]), r) for r in overflowing_rows),
-        key=lambda pair: (pair[0], pair[1]["id"]),
+        ((film_order(r.rating, r.title), r) for r in overflowing_rows),
+        key=lambda pair: (pair[0], pair[1].id),
     )
     while True:
         if len(rows) < limit:  # the class ends within these rows
@@ -724,12 +788,12 @@ async def _read_class(
             return True
         # The last group may go on past these rows: rank up to the group before it,
         # unless that cannot fill the page anyway; then read the rest of the group.
-        last = rows[-1]["_gram"]
-        whole = [r for r in rows if r["_gram"] < last]
+        last = rows[-1].gram
+        whole = [r for r in rows if r.gram < last]
         if len(ranking.ranked) + len(whole) < ranking.want:
             whole += await _group(tx, plan, last)
             last += 1
-        _take(plan, whole, overflowing, whole[-1]["_gram"] & ORDER_MASK, ranking)
+        _take(plan, whole, overflowing, whole[-1].gram & ORDER_MASK, ranking)
         if ranking.full:
             return False
         # Candidates that failed their check: read on in ever larger steps, so that a
@@ -740,8 +804,8 @@ async def _read_class(
 
 def _take(
     plan: _Plan,
-    rows: list[Row],
-    overflowing: list[tuple[int, Row]],
+    rows: list[_Candidate],
+    overflowing: list[tuple[int, _Candidate]],
     upto: int | None,
     ranking: _Ranking,
 ) -> None:

@@ -16,7 +16,7 @@ _FIRST_YEAR, _LAST_YEAR = 1870, 2200
 
 
 def _strings(values: object) -> tuple[str, ...]:
-    return tuple(str(v) for v in values) if isinstance(values, list | tuple) else ()
+    return tuple(map(str, values)) if isinstance(values, list | tuple) else ()
 
 
 def _optional_date(_: object, attribute: attrs.Attribute[Any], value: object) -> None:

@@ -14,7 +14,7 @@ def items(value: object) -> list[Any]:
 
 def texts(value: object) -> tuple[str, ...]:
     """A JSON array of strings as a tuple."""
-    return tuple(str(v) for v in items(value))
+    return tuple(map(str, value)) if isinstance(value, list | tuple) else ()
 
 
 def obj(value: object) -> JsonObject:
