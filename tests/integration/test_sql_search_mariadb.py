@@ -125,8 +125,8 @@ def test_search_reads_postings_first_whatever_the_statistics(database: Database)
             async def capture(
                 driver: Any, statement: Any, dialect: Any, params: dict[str, Any]
             ) -> Any:
-                sql, names = direct.compiled(statement, dialect)
-                sent.append((sql, tuple(params[name] for name in names)))
+                query = direct.compiled(statement, dialect)
+                sent.append((query.sql, query.values(params)))
                 return await fetch(driver, statement, dialect, params)
 
             with pytest.MonkeyPatch.context() as patch:

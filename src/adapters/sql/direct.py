@@ -19,32 +19,50 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import attrs
 from aiomysql import Connection  # type: ignore[import-untyped]
 from pymysql.err import Error as DriverError  # type: ignore[import-untyped]
 from sqlalchemy import Dialect, Executable
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.compiler import SQLCompiler
 
-Compiled = tuple[str, tuple[str, ...]]
+
+@attrs.frozen
+class Compiled:
+    """A statement's SQL text, its parameter names in order, and the values it carries.
+
+    `fixed` holds the values the statement itself binds (a literal such as the -1 of
+    `coalesce(x, -1)`), which the caller's values may override.
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    fixed: dict[str, Any]
+
+    def values(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The values in placeholder order; KeyError names a parameter given no value."""
+        merged = {**self.fixed, **params} if self.fixed else params
+        return tuple(merged[name] for name in self.names)
 
 
 @functools.lru_cache(maxsize=256)
 def compiled(statement: Executable, dialect: Dialect) -> Compiled:
-    """The SQL text of `statement` for `dialect`, and its parameter names in order."""
+    """`statement` compiled for `dialect`, once."""
     found = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
     if not isinstance(found, SQLCompiler) or found.positiontup is None:
         raise TypeError("a direct query needs a positional SQL dialect (MySQL)")
     if found.post_compile_params or found.literal_execute_params:
         raise TypeError("a direct query cannot hold parameters rendered at execution")
-    return found.string, tuple(found.positiontup)
+    fixed = {name: bind.effective_value for name, bind in found.binds.items() if not bind.required}
+    return Compiled(found.string, tuple(found.positiontup), fixed)
 
 
 async def fetch(
     driver: Connection, statement: Executable, dialect: Dialect, params: Mapping[str, Any]
 ) -> Sequence[tuple[Any, ...]]:
     """Every row `statement` returns, as tuples, run on the aiomysql `driver` connection."""
-    sql, names = compiled(statement, dialect)
-    values = tuple(params[name] for name in names)
+    query = compiled(statement, dialect)
+    sql, values = query.sql, query.values(params)
     try:
         cursor = await driver.cursor()
         try:

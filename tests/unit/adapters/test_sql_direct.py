@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sql import direct
@@ -19,11 +19,12 @@ def test_parameters_come_in_the_order_the_text_uses_them() -> None:
         .where(movies.c.rating <= bindparam("high"), movies.c.rating >= bindparam("low"))
         .limit(bindparam("most"))
     )
-    sql, names = direct.compiled(statement, DIALECT)
-    assert names == ("high", "low", "most")
-    assert sql.count("%s") == 3
+    query = direct.compiled(statement, DIALECT)
+    assert query.names == ("high", "low", "most")
+    assert query.sql.count("%s") == 3
+    assert query.values({"most": 3, "low": 1, "high": 2}) == (2, 1, 3)
     hits = direct.compiled.cache_info().hits
-    assert direct.compiled(statement, DIALECT) == (sql, names)
+    assert direct.compiled(statement, DIALECT) is query
     assert direct.compiled.cache_info().hits == hits + 1  # kept, not compiled again
 
 
@@ -32,3 +33,14 @@ def test_a_statement_rendered_at_execution_is_refused() -> None:
     statement = select(movies.c.id).where(movies.c.id.in_(bindparam("ids", expanding=True)))
     with pytest.raises(TypeError, match="rendered at execution"):
         direct.compiled(statement, DIALECT)
+
+
+def test_values_the_statement_binds_itself_are_sent_too() -> None:
+    """A literal the statement holds (coalesce's -1) is sent in its place among the caller's."""
+    statement = select(func.coalesce(movies.c.release_year, -1)).where(
+        movies.c.id == bindparam("film")
+    )
+    query = direct.compiled(statement, DIALECT)
+    assert query.values({"film": "f1"}) == (-1, "f1")
+    with pytest.raises(KeyError, match="film"):
+        query.values({})

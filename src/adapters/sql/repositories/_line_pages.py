@@ -9,7 +9,9 @@ arrays, aggregated by the database, not as one row per line: the pure-Python dri
 (PyMySQL under aiomysql) pays mostly per row read, not per column, so on MariaDB a
 50-line page costs npc about half the CPU this way (1.5-1.8 ms against 2.8-3.1 ms,
 measured by `bench_search`'s database). One JSON string per row would save nothing
-for a line's few short columns (it does for a film's fifteen: `search._film`).
+for a line's few short columns (it does for a film's fifteen: `search._from_json`).
+The statement runs on the driver directly (`Transaction.fetch`): its one row needs
+none of SQLAlchemy's result processing.
 
 `JSON_ARRAYAGG` (MySQL, MariaDB) and `json_group_array` (SQLite) promise no order, so
 the lines are sorted here by their position. MariaDB cuts an aggregate longer than

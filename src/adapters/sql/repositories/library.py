@@ -152,13 +152,13 @@ class SqlDialogueRepository:
         if character_id is not None:
             values["character"] = character_id
         query = line_page(by_character=character_id is not None, sqlite=self._tx.sqlite)
-        row = (await self._tx.read(query, values)).one()
-        if row.first_position is None:
+        ((serialized, first_position, last_position),) = await self._tx.fetch(query, values)
+        if first_position is None:
             return Page((), 0, page)
-        if row.first_position == 0:
-            found = decoded(row.lines, row.last_position, movie_id, start, end)
+        if first_position == 0:
+            found = decoded(serialized, last_position, movie_id, start, end)
             if found is not None:
-                return Page(tuple(found), row.last_position + 1, page)
+                return Page(tuple(found), last_position + 1, page)
         lines = character_dialogues
         owner = [lines.c.movie_id == movie_id]
         if character_id is not None:
