@@ -11,6 +11,7 @@ Only what that shortcut can keep is allowed: statements whose parameters are all
 bound at execution (no expanding IN, no post-compile LIMIT) and whose values need no
 bind processing (integers, strings). Errors come back wrapped as SQLAlchemy's
 `DBAPIError`, as from `AsyncConnection.execute`, so callers translate them alike.
+SQLAlchemy's statement log (`echo`) and its cursor events do not see these queries.
 """
 
 from __future__ import annotations
