@@ -55,7 +55,8 @@ class Transaction:
 
         SQLAlchemy begins on the first statement by itself, and MySQL and SQLite send
         nothing for a begin: an explicit `begin()` here only cost a greenlet switch and
-        SQLAlchemy's bookkeeping, about a tenth of a unit of work that reads one row.
+        SQLAlchemy's bookkeeping, and a unit of work that never runs a statement now ends
+        without a ROLLBACK.
         """
         if self._connection is not None or self._turn is not None:
             raise RuntimeError("this unit of work is already open")
