@@ -1,4 +1,4 @@
-"""The MariaDB pool: one ROLLBACK per unit of work, no open transaction, turns in arrival order."""
+"""The MariaDB pool: one ROLLBACK per unit, turns in arrival order, dead connections replaced."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from adapters.sql import SqlUnitOfWork, create_engine, gate
+from npc_core.model import PageRequest
 from tests.integration.mariadb_support import fresh_database
 
 pytestmark = pytest.mark.asyncio
@@ -142,3 +143,35 @@ async def test_a_unit_that_waits_too_long_fails_and_keeps_no_turn(
                 pass
     async with SqlUnitOfWork(engine) as uow:
         assert await uow.users.get("nobody") is None
+
+
+async def test_a_connection_killed_while_pooled_is_replaced_unseen(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """The server drops the pooled connection (a restart, wait_timeout): the next unit works.
+
+    The pool pings at checkout, finds the connection dead and opens another, so neither
+    a SQLAlchemy read nor a driver-direct one (`Transaction.fetch`, the search) fails.
+    """
+
+    async def pooled() -> int:
+        async with engine.connect() as connection:
+            found = await connection.execute(text("SELECT CONNECTION_ID()"))
+            ident = int(found.scalar_one())
+            await connection.commit()
+        return ident
+
+    killer = create_engine(database_url, pool_size=1)
+    try:
+        for use in ("read", "fetch"):
+            victim = await pooled()
+            async with killer.connect() as connection:
+                await connection.execute(text(f"KILL {victim}"))
+            async with SqlUnitOfWork(engine) as uow:
+                if use == "read":
+                    assert await uow.movies.get(PROBE) is None
+                else:
+                    assert (await uow.movies.search("夜航", PageRequest(1, 5))).items == ()
+            assert await pooled() != victim, use
+    finally:
+        await killer.dispose()
