@@ -16,7 +16,8 @@ NpcError
     ├── UpstreamFailed
     ├── UpstreamBadOutput
     ├── UpstreamUnavailable
-    │   └── StorageUnavailable the object storage failed a call; worth retrying
+    │   ├── StorageUnavailable the object storage failed a call; worth retrying
+    │   └── DatabaseUnavailable no database connection, or it died; worth retrying
     └── UpstreamTimeout
 
 Every error has a stable machine `code`; the HTTP edge maps codes to statuses.
@@ -218,3 +219,18 @@ class StorageUnavailable(UpstreamUnavailable):
         super().__init__("storage", reason)
         # What a failed task's `error_message` shows: say what failed in plain words.
         self.args = (f"storage unavailable: {reason}",)
+
+
+class DatabaseUnavailable(UpstreamUnavailable):
+    """The database refused or dropped the connection, or none was free in time.
+
+    Like storage, an upstream service: the HTTP edge answers 503 with `Retry-After`
+    (and keeps the code), task runs retry. Nothing the unit of work wrote is kept: it
+    never committed. `reason` says what failed, without the driver's message.
+    """
+
+    RETRY_AFTER_SECONDS: ClassVar[float] = 5.0
+
+    def __init__(self, reason: str) -> None:
+        super().__init__("database", reason, retry_after=self.RETRY_AFTER_SECONDS)
+        self.args = (f"database unavailable: {reason}",)

@@ -6,12 +6,12 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import Connection, text
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy import Connection, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
 from adapters.sql import SqlUnitOfWork, create_engine, gate
+from npc_core.errors import DatabaseUnavailable
 from npc_core.model import PageRequest
 from tests.integration.mariadb_support import fresh_database
 
@@ -135,10 +135,10 @@ async def test_units_beyond_the_pool_open_no_more_connections(engine: AsyncEngin
 async def test_a_unit_that_waits_too_long_fails_and_keeps_no_turn(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past the wait, the pool's own timeout error; the line then serves the next unit."""
+    """Past the wait, `DatabaseUnavailable` (a 503); the line then serves the next unit."""
     monkeypatch.setattr(gate, "WAIT_SECONDS", 0.05)
     async with SqlUnitOfWork(engine):
-        with pytest.raises(PoolTimeout):
+        with pytest.raises(DatabaseUnavailable, match="free in time"):
             async with SqlUnitOfWork(engine):
                 pass
     async with SqlUnitOfWork(engine) as uow:
@@ -173,5 +173,75 @@ async def test_a_connection_killed_while_pooled_is_replaced_unseen(
                 else:
                     assert (await uow.movies.search("夜航", PageRequest(1, 5))).items == ()
             assert await pooled() != victim, use
+    finally:
+        await killer.dispose()
+
+
+async def test_no_server_is_an_outage(database_url: str) -> None:
+    """A database that refuses connections: entering a unit of work raises `DatabaseUnavailable`."""
+    closed = create_engine(make_url(database_url).set(port=1), pool_size=1)
+    try:
+        with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
+            async with SqlUnitOfWork(closed):
+                pass
+    finally:
+        await closed.dispose()
+
+
+async def kill_its_connection(uow: SqlUnitOfWork, killer: AsyncEngine) -> None:
+    """Have the server drop the connection `uow` holds, from a connection of `killer`."""
+    found = await uow._tx.read(text("SELECT CONNECTION_ID()"))
+    victim = int(found.scalar_one())
+    async with killer.connect() as connection:
+        await connection.execute(text(f"KILL {victim}"))
+
+
+async def test_a_connection_killed_inside_a_unit_is_an_outage(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """The server drops the connection between two statements: `DatabaseUnavailable`.
+
+    The unit's work is lost with the connection, so the statement is not retried, through
+    SQLAlchemy or on the driver directly; the pool opens a fresh connection for the next.
+    """
+
+    async def next_statement(uow: SqlUnitOfWork, use: str) -> object:
+        if use == "read":
+            return await uow.movies.get(PROBE)
+        return await uow.movies.search("夜航", PageRequest(1, 5))
+
+    killer = create_engine(database_url, pool_size=1)
+    try:
+        for use in ("read", "fetch"):
+            async with SqlUnitOfWork(engine) as uow:
+                await kill_its_connection(uow, killer)
+                with pytest.raises(DatabaseUnavailable, match="connection was lost"):
+                    await next_statement(uow, use)
+            async with SqlUnitOfWork(engine) as uow:
+                assert await uow.movies.get(PROBE) is None
+    finally:
+        await killer.dispose()
+
+
+async def test_a_connection_killed_after_the_last_statement_ends_the_unit_cleanly(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """Dying between the last statement and the rollback costs the unit nothing it kept.
+
+    What it read stands; its uncommitted transaction died with the connection. The unit
+    ends without an error, nothing stays checked out, and the next unit gets a new one.
+    """
+    killer = create_engine(database_url, pool_size=1)
+    try:
+        for use in ("read", "fetch"):
+            async with SqlUnitOfWork(engine) as uow:
+                if use == "fetch":
+                    assert (await uow.movies.search("夜航", PageRequest(1, 5))).items == ()
+                await kill_its_connection(uow, killer)
+            pool = engine.sync_engine.pool
+            assert isinstance(pool, QueuePool)
+            assert pool.checkedout() == 0, use
+            async with SqlUnitOfWork(engine) as uow:
+                assert await uow.movies.get(PROBE) is None
     finally:
         await killer.dispose()

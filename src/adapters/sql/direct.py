@@ -72,5 +72,12 @@ async def fetch(
         finally:
             await cursor.close()
     except DriverError as error:
-        raise DBAPIError.instance(sql, values, error, DriverError, dialect=dialect) from error
+        raise DBAPIError.instance(
+            sql,
+            values,
+            error,
+            DriverError,
+            connection_invalidated=dialect.is_disconnect(error, driver, None),
+            dialect=dialect,
+        ) from error
     return rows

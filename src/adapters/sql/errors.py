@@ -7,7 +7,12 @@ sqlalchemy.exc.DBAPIError, classified by `classify`:
 ├── LOCK_TIMEOUT     MySQL 1205: the statement, or with innodb_rollback_on_timeout the
 │                    whole transaction, was undone
 ├── BUSY             SQLite "database is locked" once busy_timeout has passed
-└── OTHER            left as it is: a bug or an outage, not a lost race
+└── OTHER            left as it is: a bug, not a lost race
+
+An outage is told apart first (`unavailable`): no connection to be had (refused,
+unreachable, too many connections, none free in the pool in time) or one that died
+(SQLAlchemy's disconnect detection, MariaDB's "connection killed") is the core's
+`DatabaseUnavailable` (503, retry later), never a 500.
 
 The last three are lock failures (`Failure.lock`), which a retry may cure. Where to
 retry: a unit of work cannot re-run its use case (the port gives it no closure to call
@@ -26,13 +31,18 @@ import sqlite3
 from typing import Final
 
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from npc_core.errors import Conflict
+from npc_core.errors import Conflict, DatabaseUnavailable
 
 _MYSQL_DUPLICATE: Final = 1062
 _MYSQL_MISSING_PARENT: Final = 1452
 _MYSQL_DEADLOCK: Final = 1213
 _MYSQL_LOCK_TIMEOUT: Final = 1205
+# Client and server codes that mean the server cannot be (or is no longer) talked to:
+# too many connections, shutdown in progress, connection killed; can't connect through
+# the socket or TCP, unknown host, server gone away, lost during query, lost at handshake.
+_MYSQL_OUTAGE: Final = frozenset({1040, 1053, 1927, 2002, 2003, 2005, 2006, 2013, 2055})
 _SQLITE_BUSY: Final = 5  # with its extended codes (BUSY_SNAPSHOT is 517) in the low byte
 _SQLITE_LOCKED: Final = 6
 _SQLITE_FOREIGN_KEY: Final = 787
@@ -94,4 +104,21 @@ def conflict(failure: Failure) -> Conflict | None:
         return Conflict("the write refers to a row that does not exist (any more)")
     if failure.lock:
         return Conflict(f"the write lost a race for a lock ({failure.value}); try again")
+    return None
+
+
+def unavailable(error: BaseException) -> DatabaseUnavailable | None:
+    """The outage `error` stands for, or None when it is not one."""
+    if isinstance(error, PoolTimeout):
+        return DatabaseUnavailable("no database connection became free in time")
+    if not isinstance(error, DBAPIError):
+        return None
+    args = getattr(error.orig, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    if error.connection_invalidated or code in _MYSQL_OUTAGE:
+        return DatabaseUnavailable(
+            "the database connection was lost"
+            if error.connection_invalidated
+            else f"the database cannot be reached (error {code})"
+        )
     return None

@@ -11,6 +11,7 @@ later statement and the commit raise `Conflict`, and nothing can land half-way (
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -20,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sql import direct, gate
-from adapters.sql.errors import Failure, classify, conflict
+from adapters.sql.errors import Failure, classify, conflict, unavailable
 from npc_core.errors import Conflict
 
 if TYPE_CHECKING:  # SQLAlchemy 2.0 cannot subscript these at run time
@@ -32,6 +33,7 @@ if TYPE_CHECKING:  # SQLAlchemy 2.0 cannot subscript these at run time
     Written: TypeAlias = CursorResult[*tuple[Any, ...]]
 
 T = TypeVar("T")
+_log = logging.getLogger(__name__)
 
 
 class Transaction:
@@ -60,22 +62,34 @@ class Transaction:
         """
         if self._connection is not None or self._turn is not None:
             raise RuntimeError("this unit of work is already open")
-        self._turn = await gate.enter(self._engine)
         try:
+            self._turn = await gate.enter(self._engine)
             self._connection = await self._engine.connect()
-        except BaseException:
+        except BaseException as error:
             await self.close()
+            outage = unavailable(error)
+            if outage is not None:
+                raise outage from error
             raise
 
     async def close(self) -> None:
-        """Roll back whatever was not committed and give the connection back."""
+        """Roll back whatever was not committed and give the connection back.
+
+        A connection that died after the unit's last statement fails that rollback; the
+        server has then discarded what was not committed already, which is all the
+        rollback would have undone, so the unit ends as it would have. SQLAlchemy gives
+        the connection back all the same, and the next checkout's ping replaces it.
+        """
         connection, self._connection = self._connection, None
         self._driver = None
         turn, self._turn = self._turn, None
         try:
             if connection is not None:
-                # Closing rolls back the open transaction, if any, once (`create_engine`).
-                await connection.close()
+                try:
+                    # Closing rolls back the open transaction, if any, once (`create_engine`).
+                    await connection.close()
+                except DBAPIError as error:
+                    _log.warning("database connection lost at the end of a unit of work: %s", error)
         finally:
             gate.leave(turn)
 
@@ -126,7 +140,12 @@ class Transaction:
                 await connection.begin()
             if self._driver is None:
                 self._driver = (await connection.get_raw_connection()).driver_connection
-            return await direct.fetch(self._driver, statement, self._engine.dialect, params)
+            try:
+                return await direct.fetch(self._driver, statement, self._engine.dialect, params)
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    await connection.invalidate()  # as SQLAlchemy does when it sees one die
+                raise
 
         return await self._attempt(run)
 
@@ -140,6 +159,9 @@ class Transaction:
         try:
             return await run(connection)
         except DBAPIError as error:
+            outage = unavailable(error)
+            if outage is not None:
+                raise outage from error
             failure = classify(error)
             if not failure.lock or self._wrote:
                 raise self._translated(error, failure) from error
@@ -148,7 +170,7 @@ class Transaction:
         try:
             return await run(connection)
         except DBAPIError as error:
-            raise self._translated(error) from error
+            raise (unavailable(error) or self._translated(error)) from error
 
     def _translated(self, error: DBAPIError, failure: Failure | None = None) -> Exception:
         failure = failure or classify(error)

@@ -221,7 +221,8 @@ _DOCUMENTED: Final = {
     "`Retry-After` gives the seconds to wait.",
     500: "`internal_error`: never expected; `requestId` finds it in the logs.",
     502: "`upstream_failed` or `upstream_bad_output`: the AI service failed.",
-    503: "`workflow_not_configured`, `upstream_unavailable` or `queue_unavailable`.",
+    503: "`upstream_unavailable` (also when the database cannot be reached), "
+    "`workflow_not_configured` or `queue_unavailable`; `Retry-After` when known.",
     504: "`upstream_timeout`: the AI service did not answer in time.",
 }
 
@@ -229,13 +230,14 @@ _DOCUMENTED: Final = {
 def documented(*statuses: int) -> dict[int, ResponseSpec]:
     """The error answers a route can give, for its `responses=`: each the error envelope.
 
-    Every route may answer 500 (`internal_error`), so it is always included.
+    Every route may answer 500 (`internal_error`) and, with the database unreachable,
+    503 (`upstream_unavailable`), so both are always included.
     """
     return {
         status: ResponseSpec(
             ErrorResponse, description=_DOCUMENTED[status], generate_examples=False
         )
-        for status in sorted({*statuses, 500})
+        for status in sorted({*statuses, 500, 503})
     }
 
 

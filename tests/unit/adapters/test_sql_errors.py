@@ -1,18 +1,19 @@
-"""Driver errors become core errors; deadlocks and lock timeouts are retried only when sound."""
+"""Driver errors become core errors; lock failures retried only when sound; outages are 503s."""
 
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql.errors import Failure, classify, conflict
+from adapters.sql.errors import Failure, classify, conflict, unavailable
 from adapters.sql.transaction import Transaction
-from npc_core.errors import Conflict
+from npc_core.errors import Conflict, DatabaseUnavailable
 
 
 def mysql_error(code: int, kind: type[DBAPIError] = OperationalError) -> DBAPIError:
@@ -141,8 +142,8 @@ async def test_a_lock_failure_after_a_write_dooms_the_unit_of_work(code: int) ->
 
 
 async def test_other_errors_pass_through_untouched() -> None:
-    """A lost connection is no race: it reaches the caller as it was."""
-    tx, _ = await opened(mysql_error(2013))
+    """A bug (no such table) is neither a race nor an outage: it reaches the caller as it was."""
+    tx, _ = await opened(mysql_error(1146))
     with pytest.raises(OperationalError):
         await tx.read(text("SELECT 1"))
 
@@ -152,3 +153,44 @@ async def test_a_unit_of_work_is_used_inside_its_block_only() -> None:
     tx = Transaction(cast("AsyncEngine", FakeEngine(FakeConnection([]))))
     with pytest.raises(RuntimeError, match="async with"):
         await tx.read(text("SELECT 1"))
+
+
+@pytest.mark.parametrize("code", [1040, 1053, 1927, 2002, 2003, 2005, 2006, 2013, 2055])
+def test_codes_meaning_no_server_are_an_outage(code: int) -> None:
+    """Refused, unreachable, gone away, lost, killed, too many connections: unavailable."""
+    found = unavailable(mysql_error(code))
+    assert isinstance(found, DatabaseUnavailable)
+    assert found.retry_after == DatabaseUnavailable.RETRY_AFTER_SECONDS
+    assert str(code) in str(found)
+
+
+def test_lost_races_and_bugs_are_no_outage() -> None:
+    """Duplicates, lock failures and other errors keep their meaning; a pool wait is one."""
+    for code in (1062, 1213, 1205, 1146, 1064):
+        assert unavailable(mysql_error(code)) is None
+    assert unavailable(ValueError("no")) is None
+    assert isinstance(unavailable(PoolTimeout("no connection")), DatabaseUnavailable)
+    lost = mysql_error(1146)
+    lost.connection_invalidated = True  # what SQLAlchemy sets when it sees the connection die
+    assert isinstance(unavailable(lost), DatabaseUnavailable)
+
+
+async def test_a_lost_connection_is_not_retried_and_is_an_outage() -> None:
+    """The server went away mid-unit: no retry on that connection, `DatabaseUnavailable`."""
+    tx, connection = await opened(mysql_error(2013))
+    with pytest.raises(DatabaseUnavailable):
+        await tx.read(text("SELECT 1"))
+    assert connection.calls == ["execute"]
+
+
+async def test_no_connection_at_open_is_an_outage() -> None:
+    """A unit of work that cannot get a connection raises `DatabaseUnavailable`."""
+
+    class Refusing:
+        async def connect(self) -> NoReturn:
+            raise mysql_error(2003)
+
+    tx = Transaction(cast("AsyncEngine", Refusing()))
+    for _ in range(2):  # the failed open left nothing behind: the second is no "already open"
+        with pytest.raises(DatabaseUnavailable):
+            await tx.open()

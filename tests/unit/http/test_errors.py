@@ -6,18 +6,23 @@ import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
+from typing import NoReturn, cast
 
+import attrs
 import pytest
 import structlog
+from litestar.testing import AsyncTestClient
 
+from entrypoints.http.app import create_app
 from npc_core.errors import (
+    DatabaseUnavailable,
     UpstreamBadOutput,
     UpstreamError,
     UpstreamFailed,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
-from npc_core.ports import CharacterChatInput, ChatChunk, Workflow
+from npc_core.ports import CharacterChatInput, ChatChunk, UnitOfWork, Workflow
 from tests.unit.http.harness import (
     FERRY,
     JSON,
@@ -467,3 +472,35 @@ async def test_every_json_route_refuses_an_empty_object(a: Api) -> None:
             method, f"/api/storyboards/{board['id']}", headers=auth, json={}
         )
         expect_error(answer, 400, "validation_error")
+
+
+# --- the database down -----------------------------------------------------------------------
+
+
+class _DatabaseDown:
+    """A unit of work whose database cannot be reached (what the SQL adapter raises)."""
+
+    async def __aenter__(self) -> NoReturn:
+        raise DatabaseUnavailable("the database cannot be reached (error 2003)")
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+async def test_a_database_outage_is_503_with_retry_after(tmp_path: Path) -> None:
+    """No database: 503 `upstream_unavailable` with Retry-After, for reads and for writes."""
+    async with api(tmp_path) as a:
+        auth = await a.login()
+        # Only entering is ever reached, so the repositories a unit of work has are not needed.
+        deps = attrs.evolve(a.container.deps, uow=lambda: cast("UnitOfWork", _DatabaseDown()))
+        app = create_app(attrs.evolve(a.container, deps=deps))
+        async with AsyncTestClient(app=app) as down:
+            for answer in (
+                await down.get("/api/movies/search", params={"keyword": "夜航"}),
+                await down.get(f"/api/movies/{FERRY}/dialogues"),
+                await down.post(
+                    "/api/story/collaborative-reconstruct", headers=auth, json=story_body()
+                ),
+            ):
+                expect_error(answer, 503, "upstream_unavailable")
+                assert answer.headers["retry-after"] == "5"
