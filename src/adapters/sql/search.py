@@ -78,7 +78,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import math
 import time
 from bisect import bisect_left, bisect_right
@@ -104,7 +103,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from adapters.sql.mappers._json import texts
+from adapters.sql.mappers._json import parsed, texts
 from adapters.sql.mappers.library import movie_from
 from adapters.sql.tables import movie_overview_grams, movie_title_grams, movies
 from adapters.sql.transaction import Transaction
@@ -319,7 +318,7 @@ Check = Callable[[_Candidate], bool]
 
 def _aliases(value: object) -> tuple[str, ...]:
     """A film's aliases as read: MariaDB embeds a JSON column in JSON_ARRAY as its text."""
-    return texts(json.loads(value) if isinstance(value, str) else value)
+    return texts(parsed(value) if isinstance(value, str) else value)
 
 
 def _row_titles(row: _Candidate) -> list[str]:
@@ -515,7 +514,7 @@ def _from_json(candidate: str) -> _Candidate:
     Both servers write a DOUBLE in JSON as they send it, to the last digit; SQLite's
     JSON rounds to 15 digits, and its driver is C anyway, so it reads plain columns.
     """
-    values = json.loads(candidate)
+    values = parsed(candidate)
     return _Candidate(
         values[0],
         values[1],
@@ -549,7 +548,7 @@ def _json_film(values: list[Any]) -> dict[str, Any]:
     row: dict[str, Any] = dict(zip(FILM_COLUMNS, values, strict=True))
     for name in ("genres", "aliases"):
         if isinstance(row[name], str):  # a server that embeds a JSON column as its text
-            row[name] = json.loads(row[name])
+            row[name] = parsed(row[name])
     for name in ("rating", "popularity"):
         if row[name] is not None:
             row[name] = float(row[name])  # JSON writes 8.0 as 8

@@ -23,12 +23,12 @@ holds exactly the lines its range must hold, and is otherwise read the slow way.
 from __future__ import annotations
 
 import functools
-import json
 from operator import itemgetter
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
+from adapters.sql.mappers._json import parsed
 from adapters.sql.mappers.library import line_from
 from adapters.sql.tables import character_dialogues
 from npc_core.model import DialogueLine
@@ -90,7 +90,7 @@ def decoded(
     """
     expected = max(0, min(end, last + 1) - start)
     try:
-        found = json.loads(value) if value is not None else []
+        found = parsed(value) if value is not None else []
     except ValueError:
         return None  # cut short by group_concat_max_len
     if not isinstance(found, list) or len(found) != expected:
