@@ -19,11 +19,12 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sql import SqlUnitOfWork, create_engine
+from adapters.sql import SqlUnitOfWork
 from adapters.sql.tables import movies
 from adapters.sql.transaction import Transaction
 from tests.contracts import builders as b
 from tests.integration.mariadb_support import fresh_database
+from tests.integration.one_session import one_connection, rollbacks
 
 pytestmark = pytest.mark.asyncio
 
@@ -36,10 +37,8 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    # One connection, so every checkout is the same server session.
-    engine = create_engine(database_url, pool_size=1)
-    yield engine
-    await engine.dispose()
+    async with one_connection(database_url) as engine:
+        yield engine
 
 
 async def test_fetch_returns_what_sqlalchemy_reads(engine: AsyncEngine) -> None:
@@ -100,16 +99,8 @@ async def test_a_transaction_begun_by_fetch_does_not_outlive_the_unit(engine: As
 
 async def test_a_unit_that_fetched_ends_with_one_rollback(engine: AsyncEngine) -> None:
     """Fetch, then read through SQLAlchemy: the unit still sends one ROLLBACK, not two."""
-
-    async def rollbacks() -> int:
-        async with engine.connect() as connection:
-            found = await connection.execute(text("SHOW SESSION STATUS LIKE 'Com_rollback'"))
-            count = int(found.one()[1])
-            await connection.commit()  # ends the probe's transaction without a ROLLBACK
-        return count
-
-    before = await rollbacks()
+    before = await rollbacks(engine)
     async with SqlUnitOfWork(engine) as uow:
         await uow._tx.fetch(select(movies.c.id).limit(bindparam("most")), {"most": 1})
         assert await uow.movies.get("00000000-0000-4000-8000-0000000000aa") is None
-    assert await rollbacks() - before == 1
+    assert await rollbacks(engine) - before == 1

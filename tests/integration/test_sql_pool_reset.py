@@ -14,6 +14,7 @@ from adapters.sql import SqlUnitOfWork, create_engine, gate
 from npc_core.errors import DatabaseUnavailable
 from npc_core.model import PageRequest
 from tests.integration.mariadb_support import fresh_database
+from tests.integration.one_session import one_connection, rollbacks
 
 pytestmark = pytest.mark.asyncio
 
@@ -28,19 +29,8 @@ def database_url() -> Iterator[str]:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    # One connection, so every checkout is the same server session.
-    engine = create_engine(database_url, pool_size=1)
-    yield engine
-    await engine.dispose()
-
-
-async def rollbacks(engine: AsyncEngine) -> int:
-    """The session's count of ROLLBACK statements so far (this probe adds none)."""
-    async with engine.connect() as connection:
-        found = await connection.execute(text("SHOW SESSION STATUS LIKE 'Com_rollback'"))
-        count = int(found.one()[1])
-        await connection.commit()  # ends the probe's transaction without a ROLLBACK
-    return count
+    async with one_connection(database_url) as engine:
+        yield engine
 
 
 async def test_a_read_only_unit_of_work_ends_with_one_rollback(engine: AsyncEngine) -> None:

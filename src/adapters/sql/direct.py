@@ -1,11 +1,12 @@
 """Queries run on the MySQL driver's own connection, past SQLAlchemy's execution layer.
 
 For a hot read that returns many small rows (the film search), SQLAlchemy's execution
-(a greenlet switch, an execution context, a result object, a `Row` per row) costs
-about as much as the driver's reading of the rows: measured in `bench_search`'s
-repository search on the real statement, 660 against 510 us of CPU per unit of work
-of one statement. Here a statement is compiled once per dialect into its SQL text and
-the order of its parameters, and each run hands aiomysql the text and the values.
+(a greenlet switch, an execution context, a result object, a `Row` per row) is about
+a quarter of the read's CPU: measured in process on the
+search's real statement over `bench_search`'s library, a unit of work of that one
+statement took 660 us of CPU through SQLAlchemy against 510 us here (best of 6
+rounds). Here a statement is compiled once per dialect into its SQL text and the order
+of its parameters, and each run hands aiomysql the text and the values.
 
 Only what that shortcut can keep is allowed: statements whose parameters are all
 bound at execution (no expanding IN, no post-compile LIMIT) and whose values need no

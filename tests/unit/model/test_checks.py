@@ -59,24 +59,28 @@ def test_text_validators_agree_with_check_text(value: Any, max_len: int, allow_e
     assert _accepts(lambda: optional(None, FIELD, value)) == expected
 
 
-@given(value=values, lo=st.integers(-5, 5), span=st.integers(0, 10))
-def test_number_validators_agree_with_check_number(value: Any, lo: int, span: int) -> None:
-    """`number_in` and `optional_number_in` accept a value iff `check_number` does."""
-    hi = lo + span
-    check = lambda: _checks.check_number("someField", value, lo, hi)  # noqa: E731
-    assert _accepts(lambda: _checks.number_in(lo, hi)(None, FIELD, value)) == _accepts(check)
-    optional = _checks.optional_number_in(lo, hi)
-    assert _accepts(lambda: optional(None, FIELD, value)) == (value is None or _accepts(check))
+# Each range validator, its optional twin, and the check they must agree with.
+RANGES = [
+    (_checks.number_in, _checks.optional_number_in, _checks.check_number),
+    (_checks.integer_in, _checks.optional_integer_in, _checks.check_integer),
+]
 
 
+@pytest.mark.parametrize(("strict", "optional", "check"), RANGES, ids=["number", "integer"])
 @given(value=values, lo=st.integers(-5, 5), span=st.integers(0, 10))
-def test_integer_validators_agree_with_check_integer(value: Any, lo: int, span: int) -> None:
-    """`integer_in` and `optional_integer_in` accept a value iff `check_integer` does."""
+def test_range_validators_agree_with_their_check(
+    strict: Callable[[int, int], _checks.Validator],
+    optional: Callable[[int, int], _checks.Validator],
+    check: Callable[[str, object, int, int], object],
+    value: Any,
+    lo: int,
+    span: int,
+) -> None:
+    """`number_in` / `integer_in` and their optional twins accept a value iff the check does."""
     hi = lo + span
-    check = lambda: _checks.check_integer("someField", value, lo, hi)  # noqa: E731
-    assert _accepts(lambda: _checks.integer_in(lo, hi)(None, FIELD, value)) == _accepts(check)
-    optional = _checks.optional_integer_in(lo, hi)
-    assert _accepts(lambda: optional(None, FIELD, value)) == (value is None or _accepts(check))
+    checked = _accepts(lambda: check("someField", value, lo, hi))
+    assert _accepts(lambda: strict(lo, hi)(None, FIELD, value)) == checked
+    assert _accepts(lambda: optional(lo, hi)(None, FIELD, value)) == (value is None or checked)
 
 
 def test_the_error_names_the_field() -> None:
