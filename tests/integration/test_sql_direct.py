@@ -104,3 +104,40 @@ async def test_a_unit_that_fetched_ends_with_one_rollback(engine: AsyncEngine) -
         await uow._tx.fetch(select(movies.c.id).limit(bindparam("most")), {"most": 1})
         assert await uow.movies.get("00000000-0000-4000-8000-0000000000aa") is None
     assert await rollbacks(engine) - before == 1
+
+
+async def test_a_unit_that_only_fetched_ends_with_one_rollback(engine: AsyncEngine) -> None:
+    """No SQLAlchemy transaction: the unit's own ROLLBACK ends the server's, the pool adds none."""
+    before = await rollbacks(engine)
+    async with SqlUnitOfWork(engine) as uow:
+        await uow._tx.fetch(select(movies.c.id).limit(bindparam("most")), {"most": 1})
+        await uow._tx.fetch(select(movies.c.id).limit(bindparam("most")), {"most": 2})
+    assert await rollbacks(engine) - before == 1
+
+
+async def test_rollback_after_a_fetch_ends_the_servers_transaction(engine: AsyncEngine) -> None:
+    """`rollback()` ends a transaction only a fetch began; closing then sends nothing more."""
+    in_transaction: Executable = select(literal_column("@@in_transaction"))  # reads no table
+    async with SqlUnitOfWork(engine) as uow:
+        await uow._tx.fetch(select(movies.c.id).limit(bindparam("most")), {"most": 1})
+        assert await uow._tx.fetch(in_transaction, {}) == ((1,),)
+        await uow.rollback()
+        assert await uow._tx.fetch(in_transaction, {}) == ((0,),)
+    before = await rollbacks(engine)
+    async with SqlUnitOfWork(engine) as uow:
+        await uow._tx.fetch(select(movies.c.id).limit(bindparam("most")), {"most": 1})
+        await uow.rollback()
+    assert await rollbacks(engine) - before == 1
+
+
+async def test_a_commit_after_fetch_and_write_ends_everything(engine: AsyncEngine) -> None:
+    """Fetch, write, commit: the COMMIT ends the one server transaction; no ROLLBACK follows."""
+    film = b.movie("Fetched then written")
+    before = await rollbacks(engine)
+    async with SqlUnitOfWork(engine) as uow:
+        await uow._tx.fetch(select(movies.c.id).limit(bindparam("most")), {"most": 1})
+        await uow.movies.add(film)
+        await uow.commit()
+    assert await rollbacks(engine) - before == 0
+    async with SqlUnitOfWork(engine) as uow:
+        assert await uow.movies.get(film.id) == film

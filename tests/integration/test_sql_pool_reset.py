@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from sqlalchemy import Connection, make_url, text
+from sqlalchemy import Connection, func, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
@@ -179,9 +179,12 @@ async def test_no_server_is_an_outage(database_url: str) -> None:
 
 
 async def kill_its_connection(uow: SqlUnitOfWork, killer: AsyncEngine) -> None:
-    """Have the server drop the connection `uow` holds, from a connection of `killer`."""
-    found = await uow._tx.read(text("SELECT CONNECTION_ID()"))
-    victim = int(found.scalar_one())
+    """Have the server drop the connection `uow` holds, from a connection of `killer`.
+
+    The id is fetched on the driver, so that SQLAlchemy does not begin a transaction: a
+    unit that only fetched ends its transaction itself (`Transaction._end_untracked`).
+    """
+    ((victim,),) = await uow._tx.fetch(select(func.connection_id()), {})
     async with killer.connect() as connection:
         await connection.execute(text(f"KILL {victim}"))
 

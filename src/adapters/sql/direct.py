@@ -73,12 +73,28 @@ async def fetch(
         finally:
             await cursor.close()
     except DriverError as error:
-        raise DBAPIError.instance(
-            sql,
-            values,
-            error,
-            DriverError,
-            connection_invalidated=dialect.is_disconnect(error, driver, None),
-            dialect=dialect,
-        ) from error
+        raise _wrapped(error, sql, values, driver, dialect) from error
     return rows
+
+
+async def rollback(driver: Connection, dialect: Dialect) -> None:
+    """Send ROLLBACK on the aiomysql `driver` connection, errors wrapped as `fetch`'s."""
+    try:
+        await driver.rollback()
+    except DriverError as error:
+        raise _wrapped(error, "ROLLBACK", (), driver, dialect) from error
+
+
+def _wrapped(
+    error: DriverError, sql: str, values: Sequence[Any], driver: Connection, dialect: Dialect
+) -> Exception:
+    """The driver's `error` as SQLAlchemy raises it (a `DBAPIError`), disconnects marked."""
+    wrapped: Exception = DBAPIError.instance(
+        sql,
+        values,
+        error,
+        DriverError,
+        connection_invalidated=dialect.is_disconnect(error, driver, None),
+        dialect=dialect,
+    )
+    return wrapped
