@@ -22,12 +22,14 @@ from entrypoints.http.wire.common import ErrorResponse
 from npc_core.errors import (
     AuthenticationError,
     Conflict,
+    DatabaseUnavailable,
     DomainValidationError,
     IdentityUnavailable,
     NotFound,
     NpcError,
     QueueUnavailable,
     QuotaExceeded,
+    StorageUnavailable,
     UpstreamBadOutput,
     UpstreamError,
     UpstreamFailed,
@@ -58,6 +60,10 @@ MESSAGES: Final = {
     "upstream_timeout": "AI 服务响应超时，请稍后重试",
     "internal_error": "服务器开小差了，请稍后重试",
 }
+# `upstream_unavailable` covers every upstream service; its message names the AI only
+# when a workflow failed. The code stays one, so clients need no new case.
+_SERVICE_BUSY: Final = "服务暂时不可用，请稍后重试"
+_LOGIN_BUSY: Final = "微信登录服务繁忙，请稍后重试"
 _log = logger("npc.errors")
 
 
@@ -67,14 +73,15 @@ def envelope(
     code: str,
     details: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    message: str | None = None,
 ) -> Response[dict[str, Any]]:
-    """The error response every failure gets."""
+    """The error response every failure gets; `message` replaces the code's own."""
     request_id = request_id_of(request.scope)
     body = {
         "success": False,
         "error": {
             "code": code,
-            "message": MESSAGES.get(code, MESSAGES["internal_error"]),
+            "message": message or MESSAGES.get(code, MESSAGES["internal_error"]),
             "details": details or [],
             "requestId": request_id,
         },
@@ -120,6 +127,7 @@ def domain_error(request: Request[Any, Any, Any], error: NpcError) -> Response[d
             429 if error.rate_limited else 503,
             code,
             headers={"Retry-After": "5"} if error.rate_limited else None,
+            message=None if error.rate_limited else _LOGIN_BUSY,
         )
     status, code = _domain_status(error)
     details: list[dict[str, str]] = []
@@ -145,7 +153,8 @@ def domain_error(request: Request[Any, Any, Any], error: NpcError) -> Response[d
         headers = {"Retry-After": "5"}
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         _log.warning("upstream error", code=code, error=str(error))
-    return envelope(request, status, code, details, headers)
+    busy = isinstance(error, DatabaseUnavailable | StorageUnavailable)
+    return envelope(request, status, code, details, headers, _SERVICE_BUSY if busy else None)
 
 
 def validation_error(

@@ -11,11 +11,16 @@ from typing import NoReturn, cast
 import attrs
 import pytest
 import structlog
+from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 
 from entrypoints.http.app import create_app
+from entrypoints.http.errors import HANDLERS
 from npc_core.errors import (
     DatabaseUnavailable,
+    IdentityUnavailable,
+    NpcError,
+    StorageUnavailable,
     UpstreamBadOutput,
     UpstreamError,
     UpstreamFailed,
@@ -488,7 +493,10 @@ class _DatabaseDown:
 
 
 async def test_a_database_outage_is_503_with_retry_after(tmp_path: Path) -> None:
-    """No database: 503 `upstream_unavailable` with Retry-After, for reads and for writes."""
+    """No database: 503 `upstream_unavailable` with Retry-After, for reads and for writes.
+
+    Its message says the service is unavailable, not that the AI is busy.
+    """
     async with api(tmp_path) as a:
         auth = await a.login()
         # Only entering is ever reached, so the repositories a unit of work has are not needed.
@@ -504,3 +512,31 @@ async def test_a_database_outage_is_503_with_retry_after(tmp_path: Path) -> None
             ):
                 expect_error(answer, 503, "upstream_unavailable")
                 assert answer.headers["retry-after"] == "5"
+                # Not the AI's fault: the message must not blame it.
+                assert answer.json()["error"]["message"] == "服务暂时不可用，请稍后重试"
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "message"),
+    [
+        (UpstreamUnavailable("character_chat", "overloaded"), 503, "AI 服务繁忙，请稍后重试"),
+        (DatabaseUnavailable("refused"), 503, "服务暂时不可用，请稍后重试"),
+        (StorageUnavailable("comics/1.mp3", "timeout"), 503, "服务暂时不可用，请稍后重试"),
+        (IdentityUnavailable("busy"), 503, "微信登录服务繁忙，请稍后重试"),
+        (IdentityUnavailable("45011", rate_limited=True), 429, "请求太频繁，请稍后再试"),
+    ],
+)
+async def test_an_unavailable_service_is_named_in_the_message(
+    error: NpcError, status: int, message: str
+) -> None:
+    """One code for every upstream outage, but only a workflow's says the AI is busy."""
+
+    @get("/fail", sync_to_thread=False)
+    def fail() -> None:
+        raise error
+
+    app = Litestar(route_handlers=[fail], exception_handlers=HANDLERS)  # type: ignore[arg-type]
+    async with AsyncTestClient(app=app) as client:
+        answer = await client.get("/fail")
+    assert answer.status_code == status
+    assert answer.json()["error"]["message"] == message
