@@ -123,7 +123,7 @@ async def handle_voice(deps: Deps, task: Task) -> Task:
     async with deps.uow() as uow:
         done = await finish(uow, deps, task, audio_json(audio, url))
         if done is None:
-            return await current_task(deps, task)
+            return await current_task(uow, task)
         await uow.audio.add(audio)
         await uow.commit()
     return done

@@ -161,7 +161,7 @@ async def handle_comic(deps: Deps, task: Task) -> Task:
     async with deps.uow() as uow:
         done = await finish(uow, deps, task, result)
         if done is None:
-            return await current_task(deps, task)
+            return await current_task(uow, task)
         await uow.comics.add(comic)
         await uow.works.add(work)
         await uow.commit()

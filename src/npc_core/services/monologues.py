@@ -95,7 +95,7 @@ async def handle_monologue(deps: Deps, task: Task) -> Task:
     async with deps.uow() as uow:
         done = await finish(uow, deps, task, monologue_json(monologue))
         if done is None:
-            return await current_task(deps, task)
+            return await current_task(uow, task)
         await uow.monologues.add(monologue)
         await uow.commit()
     return done

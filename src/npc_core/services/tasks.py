@@ -105,10 +105,14 @@ async def finish(uow: UnitOfWork, deps: Deps, task: Task, result: JsonObject) ->
     return done
 
 
-async def current_task(deps: Deps, task: Task) -> Task:
-    """The task as stored now (after a duplicate delivery finished it first)."""
-    async with deps.uow() as uow:
-        return await uow.tasks.get(task.id) or task
+async def current_task(uow: UnitOfWork, task: Task) -> Task:
+    """The task as stored now (after a duplicate delivery finished it first).
+
+    Read through the caller's unit of work, which `finish` just read it through: a
+    second unit opened inside the first would hold two pooled connections at once,
+    and with every connection held by such a task each would wait for itself.
+    """
+    return await uow.tasks.get(task.id) or task
 
 
 async def run_task(
