@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 
 import pytest
 from sqlalchemy import Connection, func, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import QueuePool
 
-from adapters.sql import SqlUnitOfWork, create_engine, gate
+from adapters.sql import SqlQuotaLedger, SqlUnitOfWork, create_engine, gate
 from npc_core.errors import DatabaseUnavailable
 from npc_core.model import PageRequest
 from tests.integration.mariadb_support import fresh_database
@@ -174,8 +175,28 @@ async def test_no_server_is_an_outage(database_url: str) -> None:
         with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
             async with SqlUnitOfWork(closed):
                 pass
+        # The quota ledger, which AI routes ask first, answers the same 503, not a 500.
+        with pytest.raises(DatabaseUnavailable, match="cannot be reached"):
+            await SqlQuotaLedger(closed).try_reserve("u", date(2026, 1, 1), 5)
     finally:
         await closed.dispose()
+
+
+async def test_the_quota_ledger_waits_in_line_with_the_units(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ledger call takes a turn in the units' line (`gate`), not a connection past it.
+
+    With the only turn held, it gives up after the line's wait as a unit would; a call
+    that went straight to the pool would wait there for the pool's own 30 s instead.
+    """
+    monkeypatch.setattr(gate, "WAIT_SECONDS", 0.05)
+    ledger = SqlQuotaLedger(engine)
+    async with SqlUnitOfWork(engine):
+        with pytest.raises(DatabaseUnavailable, match="free in time"):
+            await asyncio.wait_for(ledger.try_reserve("u", date(2026, 1, 1), 5), 5)
+    assert await ledger.try_reserve("u", date(2026, 1, 1), 5)
+    assert await ledger.used("u", date(2026, 1, 1)) == 1
 
 
 async def kill_its_connection(uow: SqlUnitOfWork, killer: AsyncEngine) -> None:

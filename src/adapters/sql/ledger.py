@@ -8,6 +8,7 @@ which the database decides atomically however many processes race. The first
 reservation of a day inserts the row; if another process inserted it first, the
 duplicate key sends us back to the increment. A deadlock or lock wait timeout is
 retried once, whole: the ledger owns these transactions, so a retry is always sound.
+The database unreachable is `DatabaseUnavailable`, as for a unit of work.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, and_, insert, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.sql.errors import Failure, classify, conflict
+from adapters.sql import gate
+from adapters.sql.errors import Failure, classify, conflict, unavailable
 from adapters.sql.tables import quota_usage
 
 T = TypeVar("T")
@@ -64,15 +67,31 @@ class SqlQuotaLedger:
         return await self._transaction(read)
 
     async def _transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run `work` in its own transaction, in line with the units of work (`gate`).
+
+        A connection the ledger took past the line would leave a unit of work that is
+        next in line waiting at the pool instead. An outage is `DatabaseUnavailable`
+        (503), as for units of work; it is never called inside one (it would then
+        hold two turns at once).
+        """
         for attempt in range(2):
+            turn = None
             try:
+                turn = await gate.enter(self._engine)
                 async with self._engine.begin() as connection:
                     return await work(connection)
+            except PoolTimeout as error:
+                raise (unavailable(error) or error) from error
             except DBAPIError as error:
+                outage = unavailable(error)
+                if outage is not None:
+                    raise outage from error
                 failure = classify(error)
                 if failure.lock and attempt == 0:
                     continue
                 raise conflict(failure) or error from error
+            finally:
+                gate.leave(turn)
         raise AssertionError("unreachable")  # pragma: no cover
 
 
