@@ -13,7 +13,12 @@ if TYPE_CHECKING:
 # whole start-up heap: measured at 37% of the server's CPU with stalls of up to 0.9 s.
 # Freezing the start-up heap and collecting the oldest generation less often cut that
 # to 10% with pauses of about 11 ms (benchmarks/bench_http.py).
-GC_THRESHOLDS: Final = (700, 10, 1000)
+# The youngest generation's threshold, Python's 700, is crossed by what 32 requests in
+# flight hold at once, so each request paid for a collection of the others' objects:
+# under bench_search's HTTP search (gc.callbacks, 13 s of load, two runs each) 384-443
+# young collections took 316-332 ms, about 2.5% of the time; at 7,000, 6 took 13-16 ms,
+# the longest 5 ms. Objects that die young are freed by reference counts either way.
+GC_THRESHOLDS: Final = (7000, 10, 1000)
 # A burst of a thousand new connections must not find the listen queue full.
 BACKLOG: Final = 4096
 
