@@ -39,11 +39,12 @@ from adapters.redis.client import connect
 from adapters.redis.idempotency import RedisIdempotencyStore
 from adapters.redis.ledger import RedisQuotaLedger
 from adapters.redis.queue import JobPolicy, SaqTaskQueue
-from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine, migrate
+from adapters.sql import SqlQuotaLedger, SqlUnitOfWorkFactory, create_engine
 from adapters.sql.engine import is_sqlite, sqlite_file_url
 from adapters.storage import LocalDiskStorage
 from adapters.tokens import JwtTokenIssuer
 from adapters.wechat import WeChatIdentityProvider
+from entrypoints.database import prepare as prepare_database
 from entrypoints.settings import ConfigurationError, Settings
 from npc_core.errors import Conflict
 from npc_core.model import PageRequest, QuotaPolicy
@@ -123,17 +124,14 @@ def _sql_data(settings: Settings) -> _Data:
         engine = create_engine(url, pool_size=settings.database_pool_size)
     except (ArgumentError, ValueError) as error:
         raise ConfigurationError(f"NPC_DATABASE_URL is not usable: {error}") from None
-    shown = make_url(url).render_as_string(hide_password=True)
     if is_sqlite(url):
-        # The embedded database is npc's own: it is created and migrated at start.
-        start: Hook = lambda: asyncio.to_thread(migrate.upgrade, url)  # noqa: E731
         embedded = "embedded default: " if not settings.database_url else ""
         description = f"{embedded}SQLite data in {make_url(url).database}"
     else:
-        # A shared server is migrated by a deploy step (`npc migrate`), never by N
-        # processes racing at start; refuse to run on a schema this build does not know.
-        start = lambda: _require_current_schema(url, shown)  # noqa: E731
-        description = f"data in {shown}"
+        description = f"data in {make_url(url).render_as_string(hide_password=True)}"
+
+    async def start() -> None:
+        await asyncio.to_thread(prepare_database, url)
 
     async def ping() -> None:
         await _ping(engine)
@@ -151,15 +149,6 @@ def _sql_data(settings: Settings) -> _Data:
 async def _ping(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
-
-
-async def _require_current_schema(url: str, shown: str) -> None:
-    current = await asyncio.to_thread(migrate.current, url)
-    if current != migrate.head():
-        raise ConfigurationError(
-            f"the database {shown} is at schema revision {current or 'none'}, this npc needs "
-            f"{migrate.head()}: run `npc migrate` first"
-        )
 
 
 def _memory_data(store: MemoryStore) -> _Data:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from entrypoints.settings import Settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -84,12 +89,31 @@ def serve(host: str, port: int) -> int:
     try:
         settings = Settings.from_env()
         configure_logging(json_lines=settings.production)
+        if (failed := _database_unready(settings)) is not None:
+            return failed
         app = create_app(build(settings))
     except ConfigurationError as error:
         print(f"npc: configuration error: {error}", file=sys.stderr)  # noqa: T201
         return 2
     serve_app(app, host, port)
     return 0
+
+
+def _database_unready(settings: Settings) -> int | None:
+    """None once the configured database is ready; else the exit status, the reason printed.
+
+    Checked before the server starts, so a database that is down or behind the schema is
+    one line on stderr, not a start-up traceback. `ConfigurationError` passes through.
+    """
+    from entrypoints import database  # noqa: PLC0415 - only the commands that serve need it
+    from entrypoints.bootstrap import database_url  # noqa: PLC0415
+
+    try:
+        database.prepare(database_url(settings.database_url.value, settings.data_dir))
+    except database.DatabaseUnreachable as error:
+        print(f"npc: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    return None
 
 
 def worker(queues: str, concurrency: int | None) -> int:
@@ -116,6 +140,8 @@ def worker(queues: str, concurrency: int | None) -> int:
         configure_logging(json_lines=settings.production)
         # saq logs two lines per job at INFO; npc logs each run itself (adapters.dify).
         logging.getLogger("saq").setLevel(logging.WARNING)
+        if (failed := _database_unready(settings)) is not None:
+            return failed
         task_worker = TaskWorker(build(settings), lanes, concurrency or settings.task_concurrency)
     except ConfigurationError as error:
         print(f"npc: configuration error: {error}", file=sys.stderr)  # noqa: T201
@@ -126,32 +152,42 @@ def worker(queues: str, concurrency: int | None) -> int:
 
 def migrate(*, sql: bool) -> int:
     """Upgrade the database to the newest schema, or print the SQL that would."""
-    from sqlalchemy import make_url  # noqa: PLC0415 - only `migrate` needs the database
-    from sqlalchemy.exc import ArgumentError  # noqa: PLC0415
-
-    from adapters.sql import migrate as migrations  # noqa: PLC0415
+    from entrypoints import database  # noqa: PLC0415 - only `migrate` needs these
     from entrypoints.bootstrap import database_url  # noqa: PLC0415
+    from entrypoints.settings import ConfigurationError  # noqa: PLC0415
 
     # Only where the database is: a deploy step need not carry the app's other secrets.
     url = database_url(
         os.environ.get("NPC_DATABASE_URL", ""), Path(os.environ.get("NPC_DATA_DIR", "var"))
     )
     try:
-        shown = make_url(url).render_as_string(hide_password=True)
         if sql:
-            migrations.upgrade_sql(url, sys.stdout)
+            database.write_sql(url, sys.stdout)
             return 0
-        migrations.upgrade(url)
-    except (ArgumentError, ValueError) as error:
-        print(f"npc: NPC_DATABASE_URL is not usable: {error}", file=sys.stderr)  # noqa: T201
+        shown, revision = database.upgrade(url)
+    except ConfigurationError as error:
+        print(f"npc: {error}", file=sys.stderr)  # noqa: T201
         return 2
-    print(f"npc: {shown} is at schema revision {migrations.current(url)}")  # noqa: T201
+    except database.DatabaseUnreachable as error:
+        print(f"npc: {error}", file=sys.stderr)  # noqa: T201
+        return 1
+    print(f"npc: {shown} is at schema revision {revision}")  # noqa: T201
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; the exit status."""
-    args = parser().parse_args(argv)
+    try:
+        return _run(parser().parse_args(argv))
+    except BrokenPipeError:
+        # The reader went away (`npc migrate --sql | head`): no traceback, and none
+        # again when Python flushes stdout at exit.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return serve(args.host, args.port)
     if args.command == "worker":

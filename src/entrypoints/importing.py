@@ -7,7 +7,8 @@ a machine-readable report instead) and a progress bar while it runs, on a termin
 
 Exit status: 0 when every film was stored (or would be, with `--dry-run`); 1 when a
 film failed or a named path is missing, unrecognised or refused by its reader; 2 when
-the database cannot be used (bad URL, schema not at head: `npc migrate` first) or
+the database cannot be used (bad URL, no answer, schema not at head: `npc migrate`
+first) or
 fails during the import (the films committed so far stay: importing again goes on).
 
 The database is `NPC_DATABASE_URL`, else the embedded SQLite file under
@@ -33,14 +34,13 @@ from typing import Any, Final, TextIO
 import attrs
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from adapters.importers import Format, UnrecognizedSource, detect, iter_films
 from adapters.importers.records import Problem, Severity, SourceFilm
 from adapters.redis.cache import RedisCache
 from adapters.redis.client import connect
-from adapters.sql import migrate
 from adapters.sql.bulk import (
     ChangeHook,
     LibraryWriter,
@@ -49,8 +49,10 @@ from adapters.sql.bulk import (
     create_bulk_engine,
     validate,
 )
-from adapters.sql.engine import is_sqlite
 from entrypoints.bootstrap import database_url
+from entrypoints.database import DatabaseUnreachable
+from entrypoints.database import prepare as prepare_database
+from entrypoints.settings import ConfigurationError
 from npc_core.services.cached import forget_movies
 
 # Problems kept per file in the report; the counts stay exact past it.
@@ -285,17 +287,10 @@ def open_database(environ: Mapping[str, str]) -> tuple[Engine, str]:
     configured = environ.get("NPC_DATABASE_URL", "")
     url = database_url(configured, Path(environ.get("NPC_DATA_DIR", "var")))
     try:
-        shown = make_url(url).render_as_string(hide_password=True)
-        if is_sqlite(url):
-            migrate.upgrade(url)  # npc's own file, migrated as `npc serve` does
-        else:
-            current = migrate.current(url)
-            if current != migrate.head():
-                raise Unusable(
-                    f"the database {shown} is at schema revision {current or 'none'}, this npc "
-                    f"needs {migrate.head()}: run `npc migrate` first"
-                )
+        shown = prepare_database(url)  # npc's own SQLite file is migrated, as `npc serve` does
         return create_bulk_engine(url), shown
+    except (ConfigurationError, DatabaseUnreachable) as error:
+        raise Unusable(str(error)) from None
     except (ArgumentError, ValueError) as error:
         raise Unusable(f"NPC_DATABASE_URL is not usable: {error}") from None
 
