@@ -82,7 +82,6 @@ import math
 import time
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
 from typing import Any, Final
 
 import attrs
@@ -104,10 +103,9 @@ from sqlalchemy import (
 )
 
 from adapters.sql.mappers._json import parsed, texts
-from adapters.sql.mappers.library import movie_from
+from adapters.sql.mappers.library import FILM_COLUMNS, movie_from, movie_from_json
 from adapters.sql.tables import movie_overview_grams, movie_title_grams, movies
 from adapters.sql.transaction import Transaction
-from adapters.sql.types import stored_utc
 from npc_core.model import Movie, Page, PageRequest, fold
 from npc_core.model.library import CONTAINS, EXACT, OVERVIEW, PREFIX
 
@@ -309,7 +307,7 @@ class _Candidate:
     def movie(self) -> Movie:
         """The film as the domain has it."""
         if isinstance(self.film, list):
-            return movie_from(_json_film(self.film))
+            return movie_from_json(self.film)
         return movie_from(self.film)
 
 
@@ -497,7 +495,6 @@ def _statement(
     return union_all(*(select(*query.c) for query in queries))
 
 
-FILM_COLUMNS: Final = tuple(column.name for column in movies.c)
 # Where a film's columns sit in a candidate's JSON array, after its class and gram.
 _ID, _TITLE, _ORIGINAL, _OVERVIEW, _RATING, _ALIASES = (
     2 + FILM_COLUMNS.index(name)
@@ -541,23 +538,6 @@ def _from_row(row: RowMapping) -> _Candidate:
         row["overview"],
         row,
     )
-
-
-def _json_film(values: list[Any]) -> dict[str, Any]:
-    """The columns of a film read as JSON, typed as SQLAlchemy reads them."""
-    row: dict[str, Any] = dict(zip(FILM_COLUMNS, values, strict=True))
-    for name in ("genres", "aliases"):
-        if isinstance(row[name], str):  # a server that embeds a JSON column as its text
-            row[name] = parsed(row[name])
-    for name in ("rating", "popularity"):
-        if row[name] is not None:
-            row[name] = float(row[name])  # JSON writes 8.0 as 8
-    if row["release_date"] is not None:
-        row["release_date"] = date.fromisoformat(row["release_date"])
-    if row["created_at"] is not None:
-        row["created_at"] = stored_utc(datetime.fromisoformat(row["created_at"]))
-    row["overview_overflow"] = bool(row["overview_overflow"])
-    return row
 
 
 def _values(plans: Sequence[tuple[_Plan, int]]) -> dict[str, int]:

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import operator
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final
 
 from sqlalchemy import RowMapping
 
-from adapters.sql.mappers._json import texts
+from adapters.sql.mappers._json import parsed, texts
+from adapters.sql.tables import movies
+from adapters.sql.types import stored_utc
 from npc_core.model import Character, DialogueLine, Movie
+
+# The columns of `movies`, in its order: how a JSON array of a film's columns holds them.
+FILM_COLUMNS: Final = tuple(column.name for column in movies.c)
+# Every column a `Movie` has, read out of such an array in one call.
+_film_fields = operator.itemgetter(
+    *(
+        FILM_COLUMNS.index(name)
+        for name in (
+            "id",
+            "title",
+            "original_title",
+            "overview",
+            "tmdb_id",
+            "poster_url",
+            "rating",
+            "popularity",
+            "genres",
+            "aliases",
+            "release_year",
+            "director",
+            "created_at",
+            "release_date",
+        )
+    )
+)
 
 
 def movie_row(movie: Movie, *, overview_overflow: bool) -> dict[str, object]:
@@ -50,6 +79,52 @@ def movie_from(row: RowMapping | Mapping[str, Any]) -> Movie:
         created_at=row["created_at"],
         release_date=row["release_date"],
     )
+
+
+def movie_from_json(values: Sequence[Any]) -> Movie:
+    """The film whose columns a MySQL/MariaDB server wrote as one JSON array (`FILM_COLUMNS`).
+
+    JSON types them apart from SQLAlchemy: a DOUBLE may come as an integer (8.0 as 8),
+    dates and timestamps as ISO text, and MariaDB embeds a JSON column as its text.
+    The film search reads its candidates so; taking the array apart here, without a
+    row dict between, is about a quarter of the cost of building a found film.
+    """
+    (
+        movie_id,
+        title,
+        original_title,
+        overview,
+        tmdb_id,
+        poster_url,
+        rating,
+        popularity,
+        genres,
+        aliases,
+        release_year,
+        director,
+        created_at,
+        release_date,
+    ) = _film_fields(values)
+    return Movie(
+        id=movie_id,
+        title=title,
+        original_title=original_title,
+        overview=overview,
+        tmdb_id=tmdb_id,
+        poster_url=poster_url,
+        rating=None if rating is None else float(rating),
+        popularity=float(popularity),
+        genres=_json_texts(genres),
+        aliases=_json_texts(aliases),
+        release_year=release_year,
+        director=director,
+        created_at=None if created_at is None else stored_utc(datetime.fromisoformat(created_at)),
+        release_date=None if release_date is None else date.fromisoformat(release_date),
+    )
+
+
+def _json_texts(value: object) -> tuple[str, ...]:
+    return texts(parsed(value) if isinstance(value, str) else value)
 
 
 def character_row(character: Character) -> dict[str, object]:
