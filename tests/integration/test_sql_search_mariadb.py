@@ -16,11 +16,18 @@ from sqlalchemy import delete
 
 from adapters.sql import SqlUnitOfWork, create_engine, direct, search
 from adapters.sql.tables import movies
-from npc_core.model import Movie, PageRequest, match_rank
+from npc_core.model import Movie, PageRequest
 from tests.contracts import builders as b
 from tests.contracts.sql import empty_tables
 from tests.integration.mariadb_support import fresh_database
-from tests.unit.adapters.test_sql_search import Database, _compare, _keywords, films
+from tests.unit.adapters.test_sql_search import (
+    TRICKY_OVERVIEWS,
+    Database,
+    _compare,
+    _keywords,
+    films,
+    sifted_search,
+)
 
 
 @pytest.fixture(scope="module")
@@ -155,55 +162,8 @@ def test_search_reads_postings_first_whatever_the_statistics(database: Database)
         assert all(row[3] in {"eq_ref", "ref"} for row in stream if row[2] == "movies"), stream
 
 
-# Overviews whose folded form may hold "the tore" though their ASCII lower case does not
-# (or the reverse): each must reach the check, which decides as the in-memory scan does.
-TRICKY_OVERVIEWS = (
-    "x THE TORE y",  # plain, upper case: a match
-    "the  tore",  # two spaces fold to one: a match
-    "the\ntore",  # a newline folds to a space: a match
-    "the\u00a0tore",  # a no-break space (NFKC: a space): a match
-    "ｔｈｅ ｔｏｒｅ",  # full-width (NFKC: ASCII): a match
-    "the tore\u0301",  # a combining accent composes é: "the toré", no match
-    "the store, to re-read",  # plain and every bigram of the keyword: no match
-)
-
-
 def test_the_server_sifts_overview_candidates_without_losing_a_match(database: Database) -> None:
-    """A printable-ASCII keyword's overview stream is sifted on the server, not emptied.
-
-    Sixty plain overviews hold every bigram of "the tore" and do not match; the server
-    sends none of them. Every tricky overview is still sent and checked, so the search
-    finds exactly the films the in-memory scan finds.
-    """
-    misses = [b.movie(f"无关 {i}", overview="the store, to re-read") for i in range(60)]
-    tricky = [b.movie(f"片 {i}", overview=text) for i, text in enumerate(TRICKY_OVERVIEWS)]
-    expected = {m.id for m in tricky if match_rank(m, "the tore") is not None}
-    assert len(expected) == 5  # those marked a match above
-
-    async def searched() -> tuple[set[str], int]:
-        await empty_tables(database.engine)
-        async with SqlUnitOfWork(database.engine) as uow:
-            for film in [*misses, *tricky]:
-                await uow.movies.add(film)
-            await uow.commit()
-        search.forget_counts()
-        sent: list[int] = []
-        fetch = direct.fetch
-
-        async def counting(
-            driver: Any, statement: Any, dialect: Any, params: dict[str, Any]
-        ) -> Any:
-            rows = await fetch(driver, statement, dialect, params)
-            sent.append(len(rows))
-            return rows
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(direct, "fetch", counting)
-            async with SqlUnitOfWork(database.engine) as uow:
-                found = await uow.movies.search("the tore", PageRequest(1, 20))
-        return {m.id for m in found.items}, sum(sent)
-
-    found, rows_sent = database.runner.run(searched())
+    """MariaDB sends none of sixty plain misses of "the tore", and every tricky overview."""
+    found, expected, read = database.runner.run(sifted_search(database.engine))
     assert found == expected
-    # The tricky seven at most (the title classes find nothing): none of the sixty.
-    assert rows_sent <= len(TRICKY_OVERVIEWS), rows_sent
+    assert read <= len(TRICKY_OVERVIEWS), read

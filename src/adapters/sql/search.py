@@ -46,10 +46,10 @@ the rows read grow with the page's depth, not with the library.
 The exception: a keyword of three or more characters whose bigrams are all common in
 overviews, and which few overviews (and titles) contain, such as "the tore": its
 overview candidates are most English films, joined and checked in statements of
-growing size (up to `MOST_ROWS` rows) to find none. On MySQL/MariaDB the server sifts
-the overview candidates of a printable-ASCII keyword (`_plain_filter`) and sends only
-those that may match, so npc reads a few thousand rows instead of tens of thousands;
-the joins remain, about 0.6 s at 100,000 films, four times the LIKE scan. Trigrams of
+growing size (up to `MOST_ROWS` rows) to find none. For a printable-ASCII keyword the
+database sifts those candidates (`_plain_filter`) and sends only the ones that may
+match, so npc reads a few thousand rows instead of tens of thousands; the joins
+remain, about 0.6 s on MariaDB at 100,000 films, four times the LIKE scan. Trigrams of
 overviews would narrow those candidates for most words (not for phrases of common
 words) at about twice the overview index.
 
@@ -102,6 +102,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal_column,
+    or_,
     select,
     true,
     union_all,
@@ -497,11 +498,10 @@ def _statement(
         _branch(position, number, _TABLES[name], probes, group=group, sqlite=sqlite)
         for position, (number, name, probes, _) in enumerate(shape)
     ]
-    if not sqlite:
-        branches = [
-            branch.where(_plain_filter(position)) if sifted else branch
-            for position, (branch, (*_, sifted)) in enumerate(zip(branches, shape, strict=True))
-        ]
+    branches = [
+        branch.where(_plain_filter(position, sqlite=sqlite)) if sifted else branch
+        for position, (branch, (*_, sifted)) in enumerate(zip(branches, shape, strict=True))
+    ]
     if overflowing:
         branches.append(
             select(*_candidate_columns(OVERFLOWING, literal_column("0"), sqlite=sqlite)).where(
@@ -522,11 +522,12 @@ def _printable(needle: str) -> bool:
 
 
 # An overview holding a character outside printable ASCII, or two spaces in a row:
-# where its `fold` may differ from its ASCII lower case.
+# where its `fold` may differ from its ASCII lower case. SQLite has GLOB, not REGEXP.
 _NOT_PLAIN: Final = "[^ -~]|  "
+_NOT_PLAIN_GLOB: Final = ("*[^ -~]*", "*  *")
 
 
-def _plain_filter(position: int) -> ColumnElement[bool]:
+def _plain_filter(position: int, *, sqlite: bool) -> ColumnElement[bool]:
     """The server's sieve for overview stream `position`: a superset of its matches.
 
     The overview class of a keyword whose bigrams are all common, such as "the tore",
@@ -538,11 +539,14 @@ def _plain_filter(position: int) -> ColumnElement[bool]:
     case folding change no printable ASCII character, and its only whitespace is single
     spaces), so a plain overview that fails the first test cannot match: no match is
     lost, and the check still decides for every film sent. The overview column's binary
-    collation makes INSTR compare code points, as `in` does.
+    collation makes MySQL's INSTR compare code points, as `in` and SQLite's do.
     """
     needle = bindparam(f"needle_{position}", type_=String())
     overview = movies.c.overview
-    return (func.instr(func.lower(overview), needle) > 0) | overview.regexp_match(_NOT_PLAIN)
+    holds = func.instr(func.lower(overview), needle) > 0
+    if sqlite:  # whose lower() and instr() are ASCII and code points already
+        return or_(holds, *(overview.op("GLOB")(pattern) for pattern in _NOT_PLAIN_GLOB))
+    return holds | overview.regexp_match(_NOT_PLAIN)
 
 
 # Where a film's columns sit in a candidate's JSON array, after its class and gram.

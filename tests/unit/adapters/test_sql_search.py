@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -13,7 +14,14 @@ from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.memory import MemoryUnitOfWorkFactory
-from adapters.sql import SqlUnitOfWorkFactory, create_engine, migrate, search, sqlite_file_url
+from adapters.sql import (
+    SqlUnitOfWork,
+    SqlUnitOfWorkFactory,
+    create_engine,
+    migrate,
+    search,
+    sqlite_file_url,
+)
 from adapters.sql.search import (
     BIGRAM,
     START2,
@@ -29,7 +37,7 @@ from adapters.sql.search import (
     title_terms,
     unigram,
 )
-from npc_core.model import Movie, PageRequest, fold, search_key
+from npc_core.model import Movie, PageRequest, fold, match_rank, search_key
 from npc_core.ports import UnitOfWorkFactory
 from tests.contracts import builders as b
 from tests.contracts.sql import empty_tables
@@ -236,3 +244,59 @@ def test_the_overview_index_is_a_prefix_within_the_cap(text: str, cap: int) -> N
     assert len(indexed) <= cap
     prefix = next(text[:n] for n in range(len(text), -1, -1) if text_terms(text[:n]) == indexed)
     assert overflow == (prefix != text)
+
+
+# Overviews whose folded form may hold "the tore" though their ASCII lower case does not
+# (or the reverse): each must reach the check, which decides as the in-memory scan does.
+TRICKY_OVERVIEWS = (
+    "x THE TORE y",  # plain, upper case: a match
+    "the  tore",  # two spaces fold to one: a match
+    "the\ntore",  # a newline folds to a space: a match
+    "the\u00a0tore",  # a no-break space (NFKC: a space): a match
+    "ｔｈｅ ｔｏｒｅ",  # full-width (NFKC: ASCII): a match
+    "the tore\u0301",  # a combining accent composes é: "the toré", no match
+    "the store, to re-read",  # plain and every bigram of the keyword: no match
+)
+
+
+async def sifted_search(engine: AsyncEngine) -> tuple[set[str], set[str], int]:
+    """Search "the tore" among sixty plain misses and the tricky overviews.
+
+    Returns the films found, those the in-memory rule says match, and how many
+    candidate rows the database sent.
+    """
+    misses = [b.movie(f"无关 {i}", overview="the store, to re-read") for i in range(60)]
+    tricky = [b.movie(f"片 {i}", overview=text) for i, text in enumerate(TRICKY_OVERVIEWS)]
+    expected = {m.id for m in tricky if match_rank(m, "the tore") is not None}
+    assert len(expected) == 5  # those marked a match above
+    await empty_tables(engine)
+    async with SqlUnitOfWork(engine) as uow:
+        for film in [*misses, *tricky]:
+            await uow.movies.add(film)
+        await uow.commit()
+    search.forget_counts()
+    read: list[int] = []
+    candidates = search._candidates
+
+    async def counting(*args: Any, **kwargs: Any) -> Any:
+        rows = await candidates(*args, **kwargs)
+        read.append(len(rows))
+        return rows
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(search, "_candidates", counting)
+        async with SqlUnitOfWork(engine) as uow:
+            found = await uow.movies.search("the tore", PageRequest(1, 20))
+    return {m.id for m in found.items}, expected, sum(read)
+
+
+def test_sqlite_sifts_overview_candidates_without_losing_a_match(database: Database) -> None:
+    """A printable-ASCII keyword's overview stream is sifted by the database, not emptied.
+
+    Sixty plain overviews hold every bigram of "the tore" and do not match: none is
+    read. Every tricky overview still is, so the search finds what the in-memory scan
+    finds.
+    """
+    found, expected, read = database.runner.run(sifted_search(database.engine))
+    assert found == expected
+    assert read <= len(TRICKY_OVERVIEWS), read
