@@ -4,7 +4,8 @@
 `npc migrate` brings one there; all four answer the same way through this module. A
 SQLite file is npc's own: it is created and migrated on the spot. A shared server is
 migrated by a deploy step (`npc migrate`), never by N processes racing at start, so a
-server behind this build's schema is refused.
+server behind this build's schema is refused. So is a database that a newer npc
+migrated: its revision is none of this build's.
 
 A server that does not answer, refuses npc's login or has no such database is reported
 in one line naming it (password hidden) and the driver's reason: at start an operator
@@ -17,6 +18,7 @@ import contextlib
 from collections.abc import Iterator
 from typing import TextIO
 
+from alembic.util import CommandError
 from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -32,15 +34,16 @@ class DatabaseUnreachable(Exception):
 def prepare(url: str) -> str:
     """Make the database at `url` ready for this npc; its name, password hidden.
 
-    Raises `ConfigurationError` when the URL is not usable or a server is not at this
-    build's schema, `DatabaseUnreachable` when the database cannot be reached or opened.
+    Raises `ConfigurationError` when the URL is not usable, a server is not at this
+    build's schema or any database is at a revision this build does not ship, and
+    `DatabaseUnreachable` when the database cannot be reached or opened.
     """
+    if is_sqlite(url):
+        return upgrade(url)[0]
     shown = _shown(url)
     with _reaching(shown):
-        if is_sqlite(url):
-            migrate.upgrade(url)
-            return shown
         current = migrate.current(url)
+    _refuse_unknown(shown, current)
     if current != migrate.head():
         raise ConfigurationError(
             f"the database {shown} is at schema revision {current or 'none'}, this npc needs "
@@ -52,11 +55,15 @@ def prepare(url: str) -> str:
 def upgrade(url: str) -> tuple[str, str | None]:
     """Migrate the database at `url` to the newest schema; its name and revision after.
 
-    Raises as `prepare` does, but never for the schema: bringing it up is the point.
+    Raises as `prepare` does, but not for a schema behind: bringing it up is the point.
     """
     shown = _shown(url)
     with _reaching(shown):
-        migrate.upgrade(url)
+        try:
+            migrate.upgrade(url)
+        except CommandError:
+            _refuse_unknown(shown, migrate.current(url))
+            raise
         return shown, migrate.current(url)
 
 
@@ -64,6 +71,20 @@ def write_sql(url: str, output: TextIO) -> None:
     """Write the SQL that `upgrade` would run on a database of `url`'s kind, offline."""
     with _reaching(_shown(url)):
         migrate.upgrade_sql(url, output)
+
+
+def _refuse_unknown(shown: str, current: str | None) -> None:
+    """Refuse a database migrated by a newer npc (after a rollback of the deploy, say).
+
+    Its revision is none of this build's, so neither `npc migrate` nor starting could
+    help: alembic would only say it cannot locate the revision.
+    """
+    if current is not None and not migrate.ships(current):
+        raise ConfigurationError(
+            f"the database {shown} is at schema revision {current}, which this npc does not "
+            f"ship (its newest is {migrate.head()}): a newer npc migrated it; run that npc, "
+            "or downgrade the database with it first"
+        )
 
 
 def _shown(url: str) -> str:

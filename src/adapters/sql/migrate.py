@@ -64,6 +64,12 @@ def head() -> str:
     return revision
 
 
+def ships(revision: str) -> bool:
+    """Whether `revision` is one of the migrations shipped with this package."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return any(script.revision == revision for script in scripts.walk_revisions())
+
+
 def current(url: str | URL) -> str | None:
     """The revision the database is at; None before the first migration."""
     engine = create_migration_engine(url)

@@ -8,6 +8,7 @@ is down, lacks the database or is behind the schema.
 from __future__ import annotations
 
 import io
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -120,3 +121,28 @@ def test_a_reader_that_goes_away_gets_no_traceback(tmp_path: Path) -> None:
     assert process.wait(timeout=60) == 1, err
     assert "Traceback" not in err, err
     assert "BrokenPipeError" not in err, err
+
+
+def test_a_database_migrated_by_a_newer_npc_is_refused_by_name(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    served: list[object],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A revision this build does not ship: migrate and serve exit 2 and say so, serving nothing.
+
+    As after rolling a deploy back: "run `npc migrate` first" would be wrong advice, and
+    alembic alone only says it cannot locate the revision.
+    """
+    monkeypatch.delenv("NPC_DATABASE_URL", raising=False)
+    monkeypatch.setenv("NPC_DATA_DIR", str(tmp_path))
+    assert main(["migrate"]) == 0
+    with sqlite3.connect(tmp_path / "npc.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    capsys.readouterr()
+    for argv in (["migrate"], ["serve"]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "is at schema revision 9999, which this npc does not ship" in err, err
+        assert "Traceback" not in err
+    assert served == []
