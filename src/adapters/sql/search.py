@@ -108,7 +108,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from adapters.sql.mappers._json import parsed, texts
+from adapters.sql.mappers._json import embedded_texts, parsed
 from adapters.sql.mappers.library import FILM_COLUMNS, movie_from, movie_from_json
 from adapters.sql.tables import movie_overview_grams, movie_title_grams, movies
 from adapters.sql.transaction import Transaction
@@ -320,13 +320,8 @@ class _Candidate:
 Check = Callable[[_Candidate], bool]
 
 
-def _aliases(value: object) -> tuple[str, ...]:
-    """A film's aliases as read: MariaDB embeds a JSON column in JSON_ARRAY as its text."""
-    return texts(parsed(value) if isinstance(value, str) else value)
-
-
 def _row_titles(row: _Candidate) -> list[str]:
-    return [fold(t) for t in (row.title, row.original_title, *_aliases(row.aliases)) if t]
+    return [fold(t) for t in (row.title, row.original_title, *embedded_texts(row.aliases)) if t]
 
 
 @attrs.frozen
@@ -450,12 +445,19 @@ def _candidate_columns(klass: int, gram: ColumnElement[int], *, sqlite: bool) ->
 
 
 def _branch(
-    position: int, number: int, table: Table, probes: int, *, group: bool, sqlite: bool
+    position: int,
+    number: int,
+    table: Table,
+    probes: int,
+    sifted: bool,
+    *,
+    group: bool,
+    sqlite: bool,
 ) -> Select[*tuple[Any, ...]]:
     """Candidates of one class, joined to their films, as stream number `position`.
 
     From gram `low_N` to `high_N`, the first `limit` in index order; or with `group`,
-    all of the group `low_N`.
+    all of the group `low_N`. When `sifted`, only those `_plain_filter` lets through.
 
     On MySQL and MariaDB the plan is fixed: the postings first (STRAIGHT_JOIN), the
     films by primary key (FORCE INDEX). Statistics that say the film table is tiny (a
@@ -474,6 +476,8 @@ def _branch(
         same = other.c.gram == driver.c.gram + _big(f"delta_{position}_{i}")
         query = query.join(other, same & (other.c.movie_id == driver.c.movie_id))
     query = query.join(movies, movies.c.id == driver.c.movie_id)
+    if sifted:
+        query = query.where(_plain_filter(position, sqlite=sqlite))
     low = _big(f"low_{position}")
     if group:
         return query.where(driver.c.gram == low)
@@ -495,12 +499,8 @@ def _statement(
     and there the subqueries would cost a temporary table each: about twice the time.
     """
     branches = [
-        _branch(position, number, _TABLES[name], probes, group=group, sqlite=sqlite)
-        for position, (number, name, probes, _) in enumerate(shape)
-    ]
-    branches = [
-        branch.where(_plain_filter(position, sqlite=sqlite)) if sifted else branch
-        for position, (branch, (*_, sifted)) in enumerate(zip(branches, shape, strict=True))
+        _branch(position, number, _TABLES[name], probes, sifted, group=group, sqlite=sqlite)
+        for position, (number, name, probes, sifted) in enumerate(shape)
     ]
     if overflowing:
         branches.append(

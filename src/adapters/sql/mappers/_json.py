@@ -31,6 +31,11 @@ def texts(value: object) -> tuple[str, ...]:
     return tuple(map(str, value)) if isinstance(value, list | tuple) else ()
 
 
+def embedded_texts(value: object) -> tuple[str, ...]:
+    """A JSON array of strings read inside JSON_ARRAY: MariaDB embeds a JSON column as its text."""
+    return texts(parsed(value) if isinstance(value, str) else value)
+
+
 def obj(value: object) -> JsonObject:
     """A JSON object as a fresh dict (anything else as an empty one)."""
     return dict(value) if isinstance(value, dict) else {}

@@ -9,7 +9,7 @@ from typing import Any, Final
 
 from sqlalchemy import RowMapping
 
-from adapters.sql.mappers._json import parsed, texts
+from adapters.sql.mappers._json import embedded_texts, texts
 from adapters.sql.tables import movies
 from adapters.sql.types import stored_utc
 from npc_core.model import Character, DialogueLine, Movie
@@ -114,17 +114,13 @@ def movie_from_json(values: Sequence[Any]) -> Movie:
         poster_url=poster_url,
         rating=None if rating is None else float(rating),
         popularity=float(popularity),
-        genres=_json_texts(genres),
-        aliases=_json_texts(aliases),
+        genres=embedded_texts(genres),
+        aliases=embedded_texts(aliases),
         release_year=release_year,
         director=director,
         created_at=None if created_at is None else stored_utc(datetime.fromisoformat(created_at)),
         release_date=None if release_date is None else date.fromisoformat(release_date),
     )
-
-
-def _json_texts(value: object) -> tuple[str, ...]:
-    return texts(parsed(value) if isinstance(value, str) else value)
 
 
 def character_row(character: Character) -> dict[str, object]:
